@@ -1,0 +1,62 @@
+//===- Passes.td - OST dialect passes ----------------------*- tablegen -*-===//
+//
+// Part of the ost project: OSTQuant as an MLIR compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OST_DIALECT_OST_TRANSFORMS_PASSES_TD
+#define OST_DIALECT_OST_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def OSTVerifyTransformPairsPass : Pass<"ost-verify-transform-pairs", "ModuleOp"> {
+  let summary = "check that every learnable transform is paired with its inverse";
+  let description = [{
+    OSTQuant's transforms are exact identities of the float network only
+    while each transform applied to an activation (`ost.apply`) is undone on
+    the weight side (`ost.transform_weight`). This pass checks, for every
+    `ost.param` in the module:
+
+    * its name is unique in the module (names key checkpoints);
+    * it is used by at least one `ost.apply` *and* at least one
+      `ost.transform_weight` (or by neither: an unused parameter is only
+      warned about);
+    * with `require-values`, it holds a `value` (the module has been
+      initialized or calibrated, so it can be folded or saved as a
+      checkpoint).
+
+    It changes nothing; it fails with a diagnostic at the offending
+    parameter. Run it after any pass that creates or rewires transforms.
+
+    Example of a broken pair (the rotation is applied but never compensated):
+
+    ```mlir
+    %r = ost.param "R_res" {init = #ost.init<hadamard>} : !ost.rotation<64>
+    %xr = ost.apply %r to %x : !ost.rotation<64>, tensor<1x8x64xf32>
+    // error: transform parameter 'R_res' is applied to activations but never folded into a weight
+    ```
+  }];
+  let options = [
+    Option<"requireValues", "require-values", "bool", /*default=*/"false",
+           "Require every parameter to hold a value (initialized or calibrated)">,
+  ];
+}
+
+def OSTStripFakeQuantPass : Pass<"ost-strip-fake-quant"> {
+  let summary = "remove fake quantization, giving the floating-point model";
+  let description = [{
+    Replaces every `ost.fake_quant` by its input. The result is the float
+    network with the same transforms: the teacher of KL-Top calibration, and
+    the reference against which quantization error is measured.
+
+    ```mlir
+    // before
+    %q = ost.fake_quant %x {spec = #ost.qspec<4, asym, per_token>} : tensor<1x8x64xf32>
+    %y = ost.linear %q, %w : tensor<1x8x64xf32>, tensor<32x64xf32> -> tensor<1x8x32xf32>
+    // after
+    %y = ost.linear %x, %w : tensor<1x8x64xf32>, tensor<32x64xf32> -> tensor<1x8x32xf32>
+    ```
+  }];
+}
+
+#endif // OST_DIALECT_OST_TRANSFORMS_PASSES_TD

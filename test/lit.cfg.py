@@ -1,0 +1,78 @@
+# -*- Python -*-
+# ===- lit.cfg.py - lit configuration of ost's regression tests -----------=== #
+#
+# Features for optional tools and data, so tests can `REQUIRES:` them:
+#   ptxas        CUDA's PTX assembler is available (CUDA_HOME or PATH)
+#   cuda-device  an NVIDIA GPU and driver are usable (nvidia-smi works)
+#   real-data    ../shared/data (real models and text) exists
+#   python-torch the system python3 has torch and onnx (model exporters)
+# ===---------------------------------------------------------------------=== #
+
+import os
+import shutil
+import subprocess
+
+import lit.formats
+import lit.util
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "OST"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtext", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ost_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
+config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
+config.substitutions.append(("%ost_src_root", config.ost_src_root))
+config.substitutions.append(("%shared_data", config.ost_shared_data_dir))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+
+# Tools: ours first, then LLVM's.
+tool_dirs = [config.ost_tools_dir, config.llvm_tools_dir]
+tools = ["ost-opt", "mlir-opt", "mlir-translate", "mlir-runner"]
+for name in ["ost-translate", "ost-run", "ost-compile"]:
+    if os.path.exists(os.path.join(config.ost_tools_dir, name)):
+        tools.append(name)
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# --- optional features ------------------------------------------------------
+cuda_home = config.cuda_home or os.environ.get("CUDA_HOME", "") or "/usr/local/cuda"
+ptxas = os.path.join(cuda_home, "bin", "ptxas")
+if not os.path.exists(ptxas):
+    ptxas = shutil.which("ptxas") or ""
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+    config.substitutions.append(("%cuda_home", os.path.dirname(os.path.dirname(ptxas))))
+
+
+def _gpu_present():
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return False
+    try:
+        return subprocess.run([smi, "-L"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+if _gpu_present():
+    config.available_features.add("cuda-device")
+
+if os.path.isdir(config.ost_shared_data_dir) and os.path.exists(
+    os.path.join(config.ost_shared_data_dir, "PROVENANCE.md")
+):
+    config.available_features.add("real-data")
+
+
+# Probed once at CMake configure time (importing torch takes seconds).
+if config.have_python_torch:
+    config.available_features.add("python-torch")
+config.substitutions.append(("%python", "/usr/bin/python3"))
