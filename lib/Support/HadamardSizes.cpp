@@ -6,6 +6,8 @@
 
 #include "ost/Support/HadamardSizes.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::ost {
@@ -17,6 +19,15 @@ llvm::ArrayRef<int64_t> getKnownHadamardOrders() {
   static const int64_t kOrders[] = {172, 156, 140, 108, 60, 52,
                                     40,  36,  28,  20,  12};
   return kOrders;
+}
+
+std::string formatKnownHadamardOrders() {
+  llvm::SmallVector<int64_t> orders(getKnownHadamardOrders());
+  llvm::sort(orders);
+  std::string text = "1";
+  for (int64_t k : orders)
+    text += ", " + std::to_string(k);
+  return text;
 }
 
 std::optional<int64_t> getHadamardFactor(int64_t n) {

@@ -15,12 +15,17 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace mlir::ost {
 
 /// The orders K > 2 of the non-Sylvester Hadamard factors ost supports, in
 /// the order they are tried (largest first, so n = K·2^m uses the largest K).
 llvm::ArrayRef<int64_t> getKnownHadamardOrders();
+
+/// The supported orders as text for diagnostics: "1, 12, 20, ..." (1 means
+/// a plain power of two).
+std::string formatKnownHadamardOrders();
 
 /// Returns K such that n = K·2^m with K = 1 (n a power of two) or K one of
 /// getKnownHadamardOrders(); std::nullopt if n has no such factorization.

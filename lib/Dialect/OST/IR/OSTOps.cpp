@@ -421,9 +421,8 @@ LogicalResult OnlineHadamardOp::verify() {
     return emitOpError("the transformed (last) dimension must be static");
   if (!getHadamardFactor(n))
     return emitOpError() << "no Hadamard matrix of size " << n
-                         << " is known: the size must be K*2^m with K = 1 or "
-                            "one of 12, 20, 28, 36, 40, 52, 60, 108, 140, "
-                            "156, 172";
+                         << " is known: the size must be K*2^m with K one of "
+                       << formatKnownHadamardOrders();
   return success();
 }
 

@@ -92,9 +92,8 @@ LogicalResult HadamardType::verify(function_ref<InFlightDiagnostic()> emitError,
                                    int64_t dim) {
   if (!getHadamardFactor(dim))
     return emitError() << "no Hadamard matrix of size " << dim
-                       << " is known: the size must be K*2^m with K = 1 or "
-                          "one of 12, 20, 28, 36, 40, 52, 60, 108, 140, 156, "
-                          "172";
+                       << " is known: the size must be K*2^m with K one of "
+                       << formatKnownHadamardOrders();
   return success();
 }
 int64_t HadamardType::getDim() const { return getDimension(); }
