@@ -24,7 +24,9 @@ namespace mlir::ost {
 
 /// The unnormalized ±1 Hadamard matrix of order k (row-major, k*k entries):
 /// Sylvester for powers of two, the known constructions for the orders of
-/// getKnownHadamardOrders(). Empty if no matrix of order k is known.
+/// getKnownHadamardOrders(), and H_K ⊗ H_{2^m} for any other k = K·2^m with a
+/// Hadamard factorization (so getNormalizedHadamard(k) is exactly this matrix
+/// over sqrt(k)). Empty if no matrix of order k is known.
 std::vector<int8_t> getHadamardMatrix(int64_t k);
 
 /// Unnormalized fast Walsh–Hadamard transform (Sylvester order) of a vector
@@ -40,6 +42,20 @@ bool applyHadamard(double *x, int64_t n, bool transpose = false);
 
 /// The dense normalized 𝓗 (n × n, row-major). Empty if n is unsupported.
 std::vector<double> getNormalizedHadamard(int64_t n);
+
+/// The ±1 factor H_K that applyHadamard() uses, for K = 1 or an order of
+/// getKnownHadamardOrders(): the same matrix as getHadamardMatrix(K), built on
+/// first use and cached (thread-safe), returned without a copy. The reference
+/// stays valid for the whole program. Empty for any other K.
+const std::vector<int8_t> &getCachedHadamardMatrix(int64_t k);
+
+/// applyHadamard() on each row of a rows × n row-major matrix: X ← X·𝓗ᵀ
+/// (or X·𝓗 with `transpose`). Returns false (and leaves x untouched) if n is
+/// unsupported.
+bool applyHadamardToRows(float *x, int64_t rows, int64_t n,
+                         bool transpose = false);
+bool applyHadamardToRows(double *x, int64_t rows, int64_t n,
+                         bool transpose = false);
 
 } // namespace mlir::ost
 

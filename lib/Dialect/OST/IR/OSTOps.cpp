@@ -100,8 +100,6 @@ LogicalResult EmbeddingOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RMSNormOp::verify() {
-  if (getInput().getType() != getResult().getType())
-    return emitOpError("result type must match the input type");
   if (getInput().getType().getRank() == 0)
     return emitOpError("input must have rank >= 1");
   if (!(getEpsilon().convertToDouble() > 0.0))
@@ -291,8 +289,6 @@ LogicalResult AttentionOp::verify() {
       return emitOpError() << name
                            << " must be [batch, seq, heads, head_dim], got rank "
                            << t.getRank();
-  if (getResult().getType() != q)
-    return emitOpError("result type must match the query type");
   if (k.getShape() != v.getShape())
     return emitOpError("key and value must have the same shape");
   if (!compatible(q.getDimSize(0), k.getDimSize(0)))
@@ -380,6 +376,35 @@ LogicalResult ParamOp::verify() {
     }
     if (!valueType.getElementType().isF32())
       return emitOpError("parameter values are stored as f32");
+  }
+  return success();
+}
+
+LogicalResult RepeatHeadsOp::verify() {
+  int64_t headDim = getHeadDim(), repeats = getRepeats();
+  if (headDim <= 0 || repeats <= 0)
+    return emitOpError() << "head_dim and repeats must be positive, got "
+                         << headDim << " and " << repeats;
+  auto in = cast<TransformTypeInterface>(getTransform().getType());
+  auto out = cast<TransformTypeInterface>(getResult().getType());
+  if (in.getDim() % headDim != 0)
+    return emitOpError() << "head_dim " << headDim
+                         << " does not divide the transform dimension "
+                         << in.getDim();
+  if (isa<ScaleType>(in) != isa<ScaleType>(out))
+    return emitOpError("result must be the same kind of transform as the "
+                       "input");
+  if (out.getDim() != in.getDim() * repeats)
+    return emitOpError() << "result dimension must be " << in.getDim() * repeats
+                         << " (input dimension times repeats), got "
+                         << out.getDim();
+  if (auto block = dyn_cast<BlockRotationType>(in)) {
+    if (block.getBlockSize() != headDim)
+      return emitOpError() << "head_dim " << headDim
+                           << " must equal the block size "
+                           << block.getBlockSize();
+    if (cast<BlockRotationType>(out).getBlockSize() != headDim)
+      return emitOpError("result block size must equal head_dim");
   }
   return success();
 }

@@ -20,21 +20,39 @@ namespace mlir::ost {
 
 namespace {
 
-/// How a parameter is used: applied to activations, folded into weights.
-struct ParamUses {
-  bool applied = false;
-  bool folded = false;
+/// The effects a parameter's uses have on the activations they touch.
+/// `forward`: some activation is multiplied by T (ost.apply; a producing
+/// weight folded with side = output). `inverse`: some activation is
+/// multiplied by T⁻¹ (ost.apply inverse; side = output inverse; and a
+/// consuming weight folded with side = input, which undoes T on its input).
+/// `inverse` on an op flips its effect.
+struct ParamEffects {
+  bool forward = false;
+  bool inverse = false;
 };
 
-ParamUses classifyUses(ParamOp param) {
-  ParamUses uses;
-  for (Operation *user : param.getResult().getUsers()) {
-    if (isa<ApplyOp>(user))
-      uses.applied = true;
-    else if (isa<TransformWeightOp>(user))
-      uses.folded = true;
+void addEffect(ParamEffects &effects, bool isForward) {
+  (isForward ? effects.forward : effects.inverse) = true;
+}
+
+/// Follows the parameter through ost.repeat_heads (a derived view of the
+/// same parameter) with an explicit worklist.
+ParamEffects classifyUses(ParamOp param) {
+  ParamEffects effects;
+  SmallVector<Value> worklist{param.getResult()};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (auto apply = dyn_cast<ApplyOp>(user))
+        addEffect(effects, !apply.getInverse());
+      else if (auto fold = dyn_cast<TransformWeightOp>(user))
+        addEffect(effects, (fold.getSide() == WeightSide::Output) !=
+                               fold.getInverse());
+      else if (auto repeat = dyn_cast<RepeatHeadsOp>(user))
+        worklist.push_back(repeat.getResult());
+    }
   }
-  return uses;
+  return effects;
 }
 
 class OSTVerifyTransformPairsPass final
@@ -56,18 +74,18 @@ public:
         failed = true;
         return;
       }
-      ParamUses uses = classifyUses(param);
-      if (uses.applied && !uses.folded) {
+      ParamEffects effects = classifyUses(param);
+      if (effects.forward && !effects.inverse) {
         param.emitError() << "transform parameter '" << param.getName()
-                          << "' is applied to activations but never folded "
-                             "into a weight; the pair is not equivalent";
+                          << "' is applied but never undone (no use applies "
+                             "its inverse); the pair is not equivalent";
         failed = true;
-      } else if (uses.folded && !uses.applied) {
+      } else if (effects.inverse && !effects.forward) {
         param.emitError() << "transform parameter '" << param.getName()
-                          << "' is folded into weights but never applied to "
-                             "an activation; the pair is not equivalent";
+                          << "' is only ever undone (no use applies it); the "
+                             "pair is not equivalent";
         failed = true;
-      } else if (!uses.applied && !uses.folded) {
+      } else if (!effects.forward && !effects.inverse) {
         param.emitWarning() << "transform parameter '" << param.getName()
                             << "' is unused";
       }

@@ -21,6 +21,7 @@ def OST_RopeLayout : I32Enum<"RopeLayout", "rotary embedding channel pairing", [
   let cppNamespace = "::mlir::ost";
 }
 def OST_RopeLayoutAttr : EnumAttr<OST_Dialect, OST_RopeLayout, "rope_layout"> {
+  let assemblyFormat = "`<` $value `>`";
   let summary = "which channels RoPE rotates together";
   let description = [{
     `rotate_half` (Hugging Face LLaMA): channel `i` pairs with `i + dh/2`.
@@ -70,6 +71,7 @@ def OST_LinearRole : I32Enum<"LinearRole", "role of a linear layer in a decoder 
   let cppNamespace = "::mlir::ost";
 }
 def OST_LinearRoleAttr : EnumAttr<OST_Dialect, OST_LinearRole, "role"> {
+  let assemblyFormat = "`<` $value `>`";
   let summary = "the role of a linear layer inside a LLaMA decoder layer";
   let description = [{
     Set by the importer when it recognizes the layer structure; transform

@@ -285,7 +285,30 @@ def OST_HadamardOp : OST_Op<"hadamard", [Pure]> {
     ```
   }];
   let results = (outs OST_HadamardType:$result);
-  let assemblyFormat = "attr-dict `:` type($result)";
+  let assemblyFormat = "attr-dict `:` qualified(type($result))";
+}
+
+def OST_RepeatHeadsOp : OST_Op<"repeat_heads", [Pure]> {
+  let summary = "repeat a per-KV-head transform over the query heads of its group";
+  let description = [{
+    With grouped-query attention a transform defined per KV head (`R_ov`,
+    `S_ov`, `S_qk`) must act on the query-head layout on the other side of
+    attention (the o_proj input, the q_proj output). This op repeats each
+    head's block `repeats` times in consecutive order (KV head `h` covers
+    query heads `h·repeats … h·repeats + repeats − 1`, as Hugging Face
+    `repeat_kv`). The result is still tied to the same parameter, so the
+    pair stays exact.
+
+    ```mlir
+    %ro = ost.repeat_heads %rov {head_dim = 8 : i64, repeats = 2 : i64} : !ost.block_rotation<4 x 8> -> !ost.block_rotation<8 x 8>
+    %sq = ost.repeat_heads %sqk {head_dim = 8 : i64, repeats = 2 : i64} : !ost.scale<32> -> !ost.scale<64>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[OST_BlockRotationType, OST_ScaleType]>:$transform,
+                       I64Attr:$head_dim, I64Attr:$repeats);
+  let results = (outs AnyTypeOf<[OST_BlockRotationType, OST_ScaleType]>:$result);
+  let assemblyFormat = "$transform attr-dict `:` type($transform) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 def OST_ApplyOp : OST_Op<"apply", [Pure, AllTypesMatch<["input", "result"]>]> {
@@ -337,7 +360,7 @@ def OST_TransformWeightOp : OST_Op<"transform_weight",
                        UnitAttr:$inverse);
   let results = (outs TensorRankOf<[AnyFloat], [1, 2]>:$result);
   let assemblyFormat = [{
-    $weight `by` $transform `side` $side (`inverse` $inverse^)? attr-dict
+    $weight `by` $transform `side` `` $side (`inverse` $inverse^)? attr-dict
     `:` type($weight) `,` type($transform)
   }];
   let hasVerifier = 1;
@@ -472,9 +495,10 @@ def OST_QLinearOp : OST_LinearLikeOp<"qlinear", [AttrSizedOperandSegments]> {
                        OptionalAttr<I64Attr>:$layer);
   let results = (outs OST_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight `,` $scales (`zero_points` $zero_points^)? (`bias` $bias^)? attr-dict
-    `:` type($input) `,` type($weight) `,` type($scales) (`,` type($zero_points)^)?
-    (`,` type($bias)^)? `->` type($result)
+    $input `,` $weight `,` $scales
+    (`zero_points` `(` $zero_points^ `:` type($zero_points) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict
+    `:` type($input) `,` type($weight) `,` type($scales) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -18,9 +18,19 @@ def OSTVerifyTransformPairsPass : Pass<"ost-verify-transform-pairs", "ModuleOp">
     `ost.param` in the module:
 
     * its name is unique in the module (names key checkpoints);
-    * it is used by at least one `ost.apply` *and* at least one
-      `ost.transform_weight` (or by neither: an unused parameter is only
-      warned about);
+    * its uses both apply `T` somewhere and undo it somewhere (an unused
+      parameter is only warned about). A use *applies* `T` when it multiplies
+      an activation by `T`: `ost.apply`, or a producing weight folded with
+      `side output` (`Tᵀ·W`). It *undoes* `T` when it multiplies an
+      activation by `T⁻¹`: `ost.apply ... inverse`, `side output inverse`,
+      or a consuming weight folded with `side input` (`W·T⁻ᵀ`, which undoes
+      `T` on its input). `inverse` on `side input` flips it back. Uses
+      through `ost.repeat_heads` count for the parameter. This covers every
+      OSTQuant pair: `R_res` (embedding apply / q,k,v,up,gate input / o,down
+      output / head input), `S_attn` and `S_ffn` (norm weight apply inverse
+      / linear input inverse), `S_qk` (q output inverse / k output), `R_ov`
+      and `S_ov` (v output / o input), `S_u|d` (up output inverse / down
+      input inverse);
     * with `require-values`, it holds a `value` (the module has been
       initialized or calibrated, so it can be folded or saved as a
       checkpoint).
@@ -33,7 +43,7 @@ def OSTVerifyTransformPairsPass : Pass<"ost-verify-transform-pairs", "ModuleOp">
     ```mlir
     %r = ost.param "R_res" {init = #ost.init<hadamard>} : !ost.rotation<64>
     %xr = ost.apply %r to %x : !ost.rotation<64>, tensor<1x8x64xf32>
-    // error: transform parameter 'R_res' is applied to activations but never folded into a weight
+    // error: transform parameter 'R_res' is applied but never undone
     ```
   }];
   let options = [

@@ -1,0 +1,103 @@
+//===- Executor.h - reference interpreter of OST functions ------*- C++ -*-===//
+//
+// Part of the ost project: OSTQuant as an MLIR compiler.
+//
+// The reference executor interprets a `func.func` of an OST module on CPU
+// float32 tensors: every `ost` op, `arith.constant` (dense and
+// dense_resource), elementwise `arith`/`math` float ops on tensors, the
+// `tensor` reshapes, static slices, `tensor.empty`, and `func.call`. It is
+// the numerical ground truth of the project: whole-model perplexity, the
+// fake-quant reference for code generation, and (later) gradients for
+// calibration.
+//
+// Errors (unsupported ops, missing parameter values, out-of-range token ids,
+// runtime shape mismatches, non-finite values with checkFinite) are reported
+// as diagnostics at the op's location through the module's MLIRContext, and
+// the run returns failure; nothing asserts or aborts.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OST_EXECUTOR_EXECUTOR_H
+#define OST_EXECUTOR_EXECUTOR_H
+
+#include "ost/Executor/Tensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <memory>
+
+namespace mlir::ost {
+
+/// Options of the reference executor.
+struct ExecutorOptions {
+  /// Threads used by the kernels; 0 means std::thread::hardware_concurrency().
+  /// Work is split in chunks whose boundaries do not depend on this number,
+  /// so results are bit-identical for any value. During a run, OpenBLAS is
+  /// set to one thread per call (the process-wide setting is restored when
+  /// the run ends).
+  unsigned numThreads = 1;
+
+  /// After every op, scan its float results and fail at the first op that
+  /// produced a NaN or an infinity, naming the op, its location and the
+  /// first offending element.
+  bool checkFinite = false;
+
+  /// Keep the values computed only from constants and parameters (decoded
+  /// weights, parameter values, transformed weights) between runs of the
+  /// same Executor, so repeated forwards (perplexity windows) decode and fuse
+  /// them once. setParameter() and clearCache() drop them.
+  bool cacheConstants = true;
+
+  /// Maximum depth of nested func.call.
+  unsigned maxCallDepth = 64;
+};
+
+/// Interprets functions of one module. The module must outlive the
+/// Executor and must not be modified while cached values are kept (call
+/// clearCache() after changing it). An Executor is not thread-safe: use one
+/// per thread.
+class Executor {
+public:
+  explicit Executor(ModuleOp module, ExecutorOptions options = {});
+  ~Executor();
+  Executor(Executor &&) noexcept;
+  Executor &operator=(Executor &&) noexcept;
+
+  /// Runs the function named `function` on `inputs` (one per argument, float
+  /// tensors for float arguments, integer tensors for integer ones; dynamic
+  /// dimensions take the input's size). Returns one tensor per result, or
+  /// failure after emitting a diagnostic.
+  FailureOr<SmallVector<Tensor>> run(StringRef function,
+                                     ArrayRef<Tensor> inputs);
+
+  /// Uses `value` for every `ost.param` named `name` instead of its `value`
+  /// attribute (e.g. during calibration). Fails with a diagnostic if no such
+  /// parameter exists or the shape differs from its storage shape. Drops
+  /// cached values.
+  LogicalResult setParameter(StringRef name, Tensor value);
+
+  /// Forgets every setParameter() override. Drops cached values.
+  void clearParameters();
+
+  /// Drops the values kept by ExecutorOptions::cacheConstants.
+  void clearCache();
+
+  /// The options this executor runs with.
+  const ExecutorOptions &getOptions() const;
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+/// Runs `function` of `module` once with a fresh Executor.
+FailureOr<SmallVector<Tensor>> executeFunction(ModuleOp module,
+                                               StringRef function,
+                                               ArrayRef<Tensor> inputs,
+                                               const ExecutorOptions &options =
+                                                   {});
+
+} // namespace mlir::ost
+
+#endif // OST_EXECUTOR_EXECUTOR_H

@@ -1,0 +1,47 @@
+//===- Threading.h - parallel loops of the executor kernels ------*- C++ -*-===//
+//
+// Part of the ost project: OSTQuant as an MLIR compiler.
+//
+// A minimal parallel-for with std::thread. Work is cut into chunks whose
+// boundaries depend only on the problem size and the grain, never on the
+// thread count, so a kernel that computes each chunk deterministically gives
+// bit-identical results with 1 or N threads.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OST_LIB_EXECUTOR_THREADING_H
+#define OST_LIB_EXECUTOR_THREADING_H
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <cstdint>
+
+namespace mlir::ost::detail {
+
+/// Calls fn(begin, end) for every chunk [c·grain, min((c+1)·grain, n)) of
+/// [0, n), on up to `numThreads` threads (the caller's thread included).
+/// Chunks run concurrently, so fn must only write chunk-private data.
+void parallelFor(int64_t n, int64_t grain, unsigned numThreads,
+                 llvm::function_ref<void(int64_t begin, int64_t end)> fn);
+
+/// A grain (>= 1) such that a chunk costs about `targetCost` when one item
+/// costs `itemCost`.
+int64_t grainFor(int64_t itemCost, int64_t targetCost = int64_t(1) << 16);
+
+/// Sets OpenBLAS to one thread for the guard's lifetime (the executor runs
+/// BLAS calls on its own threads) and restores the previous setting.
+class ScopedSingleThreadedBlas {
+public:
+  ScopedSingleThreadedBlas();
+  ~ScopedSingleThreadedBlas();
+  ScopedSingleThreadedBlas(const ScopedSingleThreadedBlas &) = delete;
+  ScopedSingleThreadedBlas &operator=(const ScopedSingleThreadedBlas &) =
+      delete;
+
+private:
+  int previous;
+};
+
+} // namespace mlir::ost::detail
+
+#endif // OST_LIB_EXECUTOR_THREADING_H

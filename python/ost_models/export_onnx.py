@@ -1,0 +1,152 @@
+"""Export a LLaMA model (llama2.c checkpoint or synthetic) to ONNX.
+
+    cd python
+    /usr/bin/python3 -m ost_models.export_onnx --llama2c ../../shared/data/models/stories260K.bin -o /tmp/s260k.onnx
+    /usr/bin/python3 -m ost_models.export_onnx \
+        --synthetic dim=64,hidden=172,layers=2,heads=8,kv_heads=4,vocab=512,seq=256,outliers=4,seed=0 \
+        -o /tmp/synth.onnx
+
+Graph: input `input_ids` int64 [batch, seq], output `logits` float32
+[batch, seq, vocab] (batch and seq are dynamic axes unless --static). The RoPE
+cos/sin tables [max_seq, head_dim] and the additive causal mask
+[max_seq, max_seq] are initializers sliced to the sequence length; there is no
+KV cache. The model's shape and origin are recorded in metadata_props (ost.*).
+Runs onnx.checker on the result and prints the op-type histogram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import io
+import os
+import sys
+import time
+import warnings
+
+from .common import add_model_args, die, load_model
+
+
+def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int = 1, static: bool = False,
+           external_data: bool = False, metadata: dict = None, verbose: bool = False):
+    """Exports `model` to `out_path`; returns the checked onnx.ModelProto (without external weights loaded)."""
+    import onnx
+    import torch
+
+    cfg = model.config
+    trace_len = seq_len or min(cfg.max_seq_len, 16)
+    if trace_len > cfg.max_seq_len:
+        raise ValueError(f"--seq-len {trace_len} exceeds the model context {cfg.max_seq_len}")
+    # A trace sequence of length > 1 keeps the Slice of the tables symbolic.
+    dummy = torch.arange(batch * trace_len, dtype=torch.int64).reshape(batch, trace_len) % cfg.vocab_size
+    dynamic_axes = None if static else {"input_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}
+    buf = io.BytesIO()
+    model.eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TracerWarnings about the shape-dependent slice
+        torch.onnx.export(model, (dummy,), buf, input_names=["input_ids"], output_names=["logits"],
+                          dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True,
+                          verbose=verbose)
+    proto = onnx.load_model_from_string(buf.getvalue())
+    proto.producer_name = "ost_models.export_onnx"
+    meta = {
+        "ost.dim": cfg.dim, "ost.hidden_dim": cfg.hidden_dim, "ost.n_layers": cfg.n_layers,
+        "ost.n_heads": cfg.n_heads, "ost.n_kv_heads": cfg.n_kv_heads, "ost.vocab_size": cfg.vocab_size,
+        "ost.max_seq_len": cfg.max_seq_len, "ost.norm_eps": cfg.norm_eps, "ost.rope_theta": cfg.rope_theta,
+        "ost.rope_style": "rotate_half", "ost.tie_embeddings": int(cfg.tie_embeddings),
+    }
+    meta.update(metadata or {})
+    del proto.metadata_props[:]
+    for k, v in meta.items():
+        p = proto.metadata_props.add()
+        p.key, p.value = k, str(v)
+    out_dir = os.path.dirname(os.path.abspath(out_path))
+    os.makedirs(out_dir, exist_ok=True)
+    if external_data:
+        location = os.path.basename(out_path) + ".data"
+        if os.path.exists(os.path.join(out_dir, location)):
+            os.remove(os.path.join(out_dir, location))  # onnx appends to an existing file
+        onnx.save_model(proto, out_path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=location, size_threshold=1024)
+    else:
+        onnx.save_model(proto, out_path)
+    onnx.checker.check_model(out_path, full_check=True)  # the path form follows external data
+    return onnx.load(out_path, load_external_data=False)
+
+
+def op_histogram(proto) -> collections.Counter:
+    hist = collections.Counter()
+
+    def walk(graph):
+        for n in graph.node:
+            hist[n.op_type] += 1
+            for a in n.attribute:
+                if a.g is not None and a.g.node:
+                    walk(a.g)
+                for g in a.graphs:
+                    walk(g)
+
+    walk(proto.graph)
+    return hist
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Export a LLaMA model to ONNX (input_ids -> logits).")
+    add_model_args(ap)
+    ap.add_argument("-o", "--output", required=True, help="output .onnx path")
+    ap.add_argument("--opset", type=int, default=17, help="ONNX opset, 14..17 (default 17)")
+    ap.add_argument("--external-data", action="store_true",
+                    help="store the weights in OUT.onnx.data next to the model (tensors >= 1 KiB)")
+    ap.add_argument("--seq-len", type=int, default=0,
+                    help="sequence length of the traced example input (and, with --static, the fixed "
+                         "seq dimension); the graph accepts any length up to the model context")
+    ap.add_argument("--max-seq-len", type=int, default=0,
+                    help="override the model context (rows of the RoPE/mask tables)")
+    ap.add_argument("--batch", type=int, default=1, help="batch of the traced input (fixed with --static)")
+    ap.add_argument("--static", action="store_true", help="no dynamic axes: input is [batch, seq-len]")
+    args = ap.parse_args(argv)
+
+    if not 14 <= args.opset <= 17:
+        die(f"--opset {args.opset}: supported range is 14..17 (torch {__import__('torch').__version__})")
+    if args.static and not args.seq_len:
+        die("--static needs --seq-len")
+    t0 = time.time()
+    model, desc = load_model(args, args.max_seq_len or None)
+    t1 = time.time()
+    try:
+        proto = export(model, args.output, opset=args.opset, seq_len=args.seq_len, batch=args.batch,
+                       static=args.static, external_data=args.external_data, metadata={"ost.source": desc})
+    except ValueError as e:
+        die(str(e))
+    t2 = time.time()
+    cfg = model.config
+    n_params = sum(p.numel() for p in model.parameters())
+    hist = op_histogram(proto)
+    size = os.path.getsize(args.output)
+    data_path = args.output + ".data"
+    print(f"model: {desc}")
+    print(f"config: dim={cfg.dim} hidden={cfg.hidden_dim} layers={cfg.n_layers} heads={cfg.n_heads} "
+          f"kv_heads={cfg.n_kv_heads} vocab={cfg.vocab_size} max_seq={cfg.max_seq_len} "
+          f"tied={int(cfg.tie_embeddings)} params={n_params}")
+    print(f"wrote {args.output} ({size} bytes"
+          + (f", weights in {os.path.basename(data_path)} {os.path.getsize(data_path)} bytes" if args.external_data else "")
+          + f"), opset {args.opset}, onnx.checker: ok")
+    print(f"inputs: " + ", ".join(f"{i.name}{_shape(i)}" for i in proto.graph.input))
+    print(f"outputs: " + ", ".join(f"{o.name}{_shape(o)}" for o in proto.graph.output))
+    print(f"initializers: {len(proto.graph.initializer)}  nodes: {sum(hist.values())}")
+    print("op histogram:")
+    for op, n in sorted(hist.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {op:12s} {n}")
+    print(f"time: build {t1 - t0:.2f} s, export+check {t2 - t1:.2f} s")
+    return 0
+
+
+def _shape(vi) -> str:
+    dims = []
+    for d in vi.type.tensor_type.shape.dim:
+        dims.append(d.dim_param if d.dim_param else str(d.dim_value))
+    return "[" + ",".join(dims) + "]"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
