@@ -255,12 +255,14 @@ class SyntheticSpec:
     kv_heads: int = 4
     vocab: int = 512
     seq: int = 256
-    outliers: int = 4           # number of residual channels carrying outliers (0: none)
-    outlier_max: float = 100.0  # magnitude of the strongest outlier channel (x typical)
-    outlier_min: float = 20.0   # magnitude of the weakest one; geometric spacing in between
+    outliers: int = 4           # residual-stream channels carrying outliers (0: none)
+    outlier_max: float = 100.0  # size of the strongest one, in typical-channel RMS units
+    outlier_min: float = 20.0   # size of the weakest one; geometric spacing in between
+    ffn_outliers: int = 0       # MLP intermediate (down_proj input) channels with outliers
+    ffn_outlier_scale: float = 50.0
     seed: int = 0
     tie: int = 0                # 1: lm_head shares the embedding
-    logit_scale: float = 4.0    # std of the logits of the outlier-free model (peakier than uniform)
+    logit_scale: float = 4.0    # std of the base model's logits (peakier than uniform)
 
     @classmethod
     def parse(cls, text: str) -> "SyntheticSpec":
@@ -280,11 +282,22 @@ class SyntheticSpec:
                 setattr(spec, k, int(v, 0) if isinstance(cur, int) else float(v))
             except ValueError:
                 raise ValueError(f"synthetic spec: bad value for {k}: '{v}'") from None
-        if spec.outliers < 0 or spec.outliers > spec.dim // 2:
-            raise ValueError(f"synthetic spec: outliers={spec.outliers} must be in [0, dim/2]")
-        if spec.outliers and not (1.0 <= spec.outlier_min <= spec.outlier_max):
-            raise ValueError("synthetic spec: need 1 <= outlier_min <= outlier_max")
+        spec.validate()
         return spec
+
+    def validate(self) -> None:
+        try:
+            self.config().validate()
+        except ValueError as e:
+            raise ValueError(f"synthetic spec: {e}") from None
+        if self.outliers < 0 or self.outliers > self.dim // 2:
+            raise ValueError(f"synthetic spec: outliers={self.outliers} must be in [0, dim/2]")
+        if self.outliers and not (1.0 <= self.outlier_min <= self.outlier_max):
+            raise ValueError("synthetic spec: need 1 <= outlier_min <= outlier_max")
+        if self.ffn_outliers < 0 or self.ffn_outliers > self.hidden // 2:
+            raise ValueError(f"synthetic spec: ffn_outliers={self.ffn_outliers} must be in [0, hidden/2]")
+        if self.ffn_outliers and self.ffn_outlier_scale < 1.0:
+            raise ValueError("synthetic spec: ffn_outlier_scale must be >= 1")
 
     def to_string(self) -> str:
         return ",".join(f"{k}={v}" for k, v in asdict(self).items())
@@ -295,47 +308,35 @@ class SyntheticSpec:
                            tie_embeddings=bool(self.tie))
 
 
-def outlier_plan(spec: SyntheticSpec) -> Tuple[np.ndarray, np.ndarray]:
-    """(channels, scales) of the injected outliers; deterministic in the seed."""
-    if spec.outliers == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+@dataclass
+class OutlierPlan:
+    channels: np.ndarray      # residual channels
+    scales: np.ndarray        # s_c (typical-channel RMS units)
+    ffn_channels: np.ndarray  # MLP intermediate channels (same in every layer)
+
+
+def outlier_plan(spec: SyntheticSpec) -> OutlierPlan:
+    """Which channels get outliers, and how large; deterministic in the seed."""
     rng = np.random.default_rng([spec.seed, 0x0157])
-    channels = np.sort(rng.choice(spec.dim, size=spec.outliers, replace=False)).astype(np.int64)
-    scales = np.geomspace(spec.outlier_max, spec.outlier_min, spec.outliers)
-    scales = scales[rng.permutation(spec.outliers)]
-    return channels, scales
+    k = spec.outliers
+    channels = np.sort(rng.choice(spec.dim, size=k, replace=False)).astype(np.int64)
+    scales = np.geomspace(spec.outlier_max, spec.outlier_min, k) if k else np.zeros(0)
+    scales = scales[rng.permutation(k)]
+    ffn = np.sort(rng.choice(spec.hidden, size=spec.ffn_outliers, replace=False)).astype(np.int64)
+    return OutlierPlan(channels, scales, ffn)
 
 
-def synthetic_weights(spec: SyntheticSpec) -> Dict[str, np.ndarray]:
-    """Deterministic weights (HF names, [out, in]) for a synthetic LLaMA.
-
-    Base model: numpy PCG64 seeded by `seed`, embeddings N(0, 1), every linear
-    N(0, 1/fan_in) (unit-variance outputs), norm weights 1 + N(0, 0.05^2), the
-    head scaled so that logits have std ~logit_scale.
-
-    Outlier injection (channels c with magnitude s_c in [outlier_min, outlier_max]):
-      * embedding column c and the output rows c of every o_proj and down_proj are
-        multiplied by s_c: everything written into the residual stream is s_c x
-        larger in channel c, so the stream carries persistent outlier channels
-        in every layer (the "massive activations" of real LLMs);
-      * the columns c of every q/k/v/gate/up projection (and of the head, or the
-        final-norm weight when the head is tied) are divided by s_c, the way
-        real models' weights reading such channels are small: the outliers still
-        reach the linear layers' inputs (what hurts per-token activation
-        quantization), but their effect on the outputs is that of the base model;
-      * all RMSNorm weights are multiplied by rho = sqrt((d - k + sum s_c^2) / d),
-        the growth of a typical token's RMS, so that the ordinary channels keep
-        their base-model size after normalisation.
-    """
-    spec_cfg = spec.config()
-    spec_cfg.validate()
-    rng = np.random.default_rng(spec.seed)
+def _base_weights(spec: SyntheticSpec, rng) -> Dict[str, np.ndarray]:
     d, h, L = spec.dim, spec.hidden, spec.layers
-    hd = d // spec.heads
-    kv = spec.kv_heads * hd
+    kv = spec.kv_heads * (d // spec.heads)
 
     def lin(out_f, in_f):
         return (rng.standard_normal((out_f, in_f)) / math.sqrt(in_f)).astype(np.float32)
+
+    def out_lin(out_f, in_f):
+        # Residual-writing projections (o_proj, down_proj) get GPT-2's scaled
+        # init 1/sqrt(2L): the stream's typical size stays ~1 through depth.
+        return (lin(out_f, in_f) / np.float32(math.sqrt(2 * L))).astype(np.float32)
 
     def norm_w(n):
         return (1.0 + 0.05 * rng.standard_normal(n)).astype(np.float32)
@@ -348,46 +349,127 @@ def synthetic_weights(spec: SyntheticSpec) -> Dict[str, np.ndarray]:
         w[p + "self_attn.q_proj.weight"] = lin(d, d)
         w[p + "self_attn.k_proj.weight"] = lin(kv, d)
         w[p + "self_attn.v_proj.weight"] = lin(kv, d)
-        w[p + "self_attn.o_proj.weight"] = lin(d, d)
+        w[p + "self_attn.o_proj.weight"] = out_lin(d, d)
         w[p + "post_attention_layernorm.weight"] = norm_w(d)
         w[p + "mlp.gate_proj.weight"] = lin(h, d)
         w[p + "mlp.up_proj.weight"] = lin(h, d)
-        w[p + "mlp.down_proj.weight"] = lin(d, h)
+        w[p + "mlp.down_proj.weight"] = out_lin(d, h)
     w["norm.weight"] = norm_w(d)
     if spec.tie:
-        # Tied head: logits = E n; embeddings are N(0,1) so scale via the final norm.
+        # Tied head: logits = E n with E ~ N(0,1); set the logit scale through the final norm.
         w["norm.weight"] *= np.float32(spec.logit_scale / math.sqrt(d))
     else:
         w["lm_head.weight"] = (lin(spec.vocab, d) * np.float32(spec.logit_scale)).astype(np.float32)
-
-    channels, scales = outlier_plan(spec)
-    if channels.size:
-        s = scales.astype(np.float32)
-        rho = np.float32(math.sqrt((d - channels.size + float(np.sum(scales ** 2))) / d))
-        w["embed_tokens.weight"][:, channels] *= s
-        for i in range(L):
-            p = f"layers.{i}."
-            w[p + "self_attn.o_proj.weight"][channels, :] *= s[:, None]
-            w[p + "mlp.down_proj.weight"][channels, :] *= s[:, None]
-            for name in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj"):
-                w[p + name + ".weight"][:, channels] /= s[None, :]
-            w[p + "input_layernorm.weight"] *= rho
-            w[p + "post_attention_layernorm.weight"] *= rho
-        w["norm.weight"] *= rho
-        if spec.tie:
-            w["norm.weight"][channels] /= s
-        else:
-            w["lm_head.weight"][:, channels] /= s[None, :]
     return w
 
 
-def build_synthetic(spec) -> LlamaForCausalLM:
-    """A synthetic LLaMA from a SyntheticSpec or its 'key=value,...' string."""
-    if isinstance(spec, str):
-        spec = SyntheticSpec.parse(spec)
+def _norm_input_rms(spec: SyntheticSpec, w: Dict[str, np.ndarray], ids: torch.Tensor):
+    """Mean per-token RMS at every RMSNorm input (in forward order) and the stream's median channel RMS."""
+    # float64 and rounded results: the weights must not depend on the BLAS or
+    # the thread count (same seed => identical bytes on any machine).
+    model = _model_from_weights(spec, w).double()
+    norms = []
+    for layer in model.layers:
+        norms += [layer.input_layernorm, layer.post_attention_layernorm]
+    norms.append(model.norm)
+    seen: List[float] = []
+    hooks = [n.register_forward_pre_hook(lambda m, a: seen.append(float(a[0].pow(2).mean(-1).sqrt().mean())))
+             for n in norms]
+    with torch.no_grad():
+        model(ids)
+        for hk in hooks:
+            hk.remove()
+        stream = model.residual_stream(ids)
+    if len(seen) != len(norms):
+        raise RuntimeError("synthetic model: RMSNorm calibration saw the wrong number of norms")
+    typical = [float(x.reshape(-1, x.shape[-1]).pow(2).mean(0).sqrt().median()) for x in stream]
+    r4 = lambda v: float(f"{v:.4g}")
+    return [r4(v) for v in seen], [r4(v) for v in typical]
+
+
+def synthetic_weights(spec: SyntheticSpec) -> Dict[str, np.ndarray]:
+    """Deterministic weights (HF names, [out, in]) of a synthetic LLaMA.
+
+    Base model: numpy PCG64 seeded by `seed`; embeddings N(0, 1), linears
+    N(0, 1/fan_in) (unit-variance outputs) except the residual-writing o_proj
+    and down_proj, which get GPT-2's scaled init N(0, 1/(fan_in * 2L)) so the
+    stream's typical channel RMS stays ~1 through depth; norm weights
+    1 + N(0, 0.05^2); the head scaled so that the logits' std is ~logit_scale.
+
+    Residual outliers (`outliers` channels c, sizes s_c geometric in
+    [outlier_min, outlier_max]), like the outlier/"massive activation"
+    channels of real LLMs:
+      * embedding column c is set to sign(e_vc) * s_c * r * (1 + 0.1 N(0,1)),
+        where r is the typical (median) channel RMS of the base model's *last*
+        residual stream, measured on seeded random tokens. Every token thus
+        holds a value of nearly the same magnitude s_c*r in channel c (so the
+        RMSNorm denominators, which the outliers dominate, are stable from token
+        to token), with the base embedding's sign (zero mean: it does not act as
+        a bias). The o_proj/down_proj rows c keep their base size, so layers add
+        only ordinary-sized updates to channel c and the outlier persists through
+        every layer: max-channel RMS / median-channel RMS ~ s_max at every depth;
+      * weights reading the stream stay matched, the way real models' weights on
+        such channels are small: columns c of q/k/v/gate/up and of the head are
+        divided by s_c (tied head: the final-norm weight c by s_c*amp_c), so the
+        outliers reach the linear layers' inputs (what hurts per-token activation
+        quantization) without dominating their outputs;
+      * every RMSNorm weight is multiplied by rho = rms_with_outliers / rms_base
+        of its input (analytic from the measured base RMS), so the ordinary
+        channels keep their base-model size after normalisation.
+    FFN outliers (`ffn_outliers` intermediate channels j, exact equivalence):
+    rows j of up_proj are multiplied by ffn_outlier_scale and columns j of
+    down_proj divided by it: the down_proj input carries outliers, the
+    function is unchanged.
+    """
+    spec.validate()
+    rng = np.random.default_rng(spec.seed)
+    w = _base_weights(spec, rng)
+    plan = outlier_plan(spec)
+    d, L = spec.dim, spec.layers
+
+    if plan.ffn_channels.size:
+        f = np.float32(spec.ffn_outlier_scale)
+        for i in range(L):
+            p = f"layers.{i}.mlp."
+            w[p + "up_proj.weight"][plan.ffn_channels, :] *= f
+            w[p + "down_proj.weight"][:, plan.ffn_channels] /= f
+
+    if plan.channels.size:
+        c = plan.channels
+        s = plan.scales
+        cal_rng = np.random.default_rng([spec.seed, 0xCA1])
+        ids = torch.from_numpy(cal_rng.integers(0, spec.vocab, (4, min(spec.seq, 64))).astype(np.int64))
+        norm_rms, typical = _norm_input_rms(spec, w, ids)
+        r = typical[-1]
+        amp = s * r  # absolute size of each outlier channel
+        noise = 1.0 + 0.1 * cal_rng.standard_normal((spec.vocab, c.size))
+        sign = np.where(w["embed_tokens.weight"][:, c] < 0, -1.0, 1.0)
+        w["embed_tokens.weight"][:, c] = (sign * amp * noise).astype(np.float32)
+        k = c.size
+        rhos = [math.sqrt(((d - k) * rb * rb + float(np.sum(amp ** 2))) / d) / rb for rb in norm_rms]
+        names = []
+        for i in range(L):
+            names += [f"layers.{i}.input_layernorm.weight", f"layers.{i}.post_attention_layernorm.weight"]
+        names.append("norm.weight")
+        for name, rho in zip(names, rhos):
+            w[name] *= np.float32(rho)
+        sf = s.astype(np.float32)
+        for i in range(L):
+            p = f"layers.{i}."
+            for name in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj"):
+                w[p + name + ".weight"][:, c] /= sf[None, :]
+        if spec.tie:
+            # The tied head's column c is the (now huge, +-amp) embedding column:
+            # compensate both the normalised value (s_c) and the column (amp).
+            w["norm.weight"][c] /= (s * amp).astype(np.float32)
+        else:
+            w["lm_head.weight"][:, c] /= sf[None, :]
+    return w
+
+
+def _model_from_weights(spec: SyntheticSpec, weights: Dict[str, np.ndarray]) -> LlamaForCausalLM:
     model = LlamaForCausalLM(spec.config())
-    weights = synthetic_weights(spec)
-    state = {k: torch.from_numpy(v) for k, v in weights.items()}
+    state = {k: torch.from_numpy(v.copy()) for k, v in weights.items()}
     if spec.tie:
         state["lm_head.weight"] = state["embed_tokens.weight"]
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -395,6 +477,14 @@ def build_synthetic(spec) -> LlamaForCausalLM:
     if missing or unexpected:
         raise RuntimeError(f"synthetic model: missing {missing}, unexpected {unexpected}")
     model.eval()
+    return model
+
+
+def build_synthetic(spec) -> LlamaForCausalLM:
+    """A synthetic LLaMA from a SyntheticSpec or its 'key=value,...' string."""
+    if isinstance(spec, str):
+        spec = SyntheticSpec.parse(spec)
+    model = _model_from_weights(spec, synthetic_weights(spec))
     model.synthetic_spec = spec  # type: ignore[attr-defined]
     return model
 
