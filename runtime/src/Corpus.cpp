@@ -1,0 +1,97 @@
+//===- Corpus.cpp - evaluation text and perplexity windows ----------------===//
+//
+// Part of the ost project: OSTQuant as an MLIR compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ost/runtime/Corpus.h"
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+
+namespace ost::runtime {
+
+namespace {
+bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+         c == '\f';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && isSpace(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && isSpace(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+} // namespace
+
+std::vector<std::string> splitDocuments(std::string_view text, size_t skip,
+                                        size_t count) {
+  std::vector<std::string> docs;
+  size_t seen = 0;
+  while (true) {
+    size_t end = text.find(kDocumentSeparator);
+    std::string_view doc = trim(text.substr(0, end));
+    if (!doc.empty()) {
+      if (seen >= skip && (count == 0 || docs.size() < count))
+        docs.emplace_back(doc);
+      ++seen;
+    }
+    if (end == std::string_view::npos)
+      break;
+    text.remove_prefix(end + kDocumentSeparator.size());
+  }
+  return docs;
+}
+
+bool readTextFile(const std::string &path, std::string &text,
+                  std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open text file";
+    return false;
+  }
+  text.assign(std::istreambuf_iterator<char>(in),
+              std::istreambuf_iterator<char>());
+  return true;
+}
+
+std::vector<Window> makeWindows(const std::vector<int32_t> &tokens,
+                                int64_t context) {
+  std::vector<Window> windows;
+  if (context <= 0)
+    return windows;
+  int64_t n = static_cast<int64_t>(tokens.size());
+  for (int64_t start = 0; start + 1 < n; start += context) {
+    int64_t len = std::min(context, n - 1 - start);
+    Window w;
+    w.inputs.assign(tokens.begin() + start, tokens.begin() + start + len);
+    w.targets.assign(tokens.begin() + start + 1,
+                     tokens.begin() + start + 1 + len);
+    windows.push_back(std::move(w));
+  }
+  return windows;
+}
+
+bool NllAccumulator::add(const float *logits, int64_t vocab, int32_t target) {
+  if (target < 0 || target >= vocab)
+    return false;
+  double maxLogit = -INFINITY;
+  for (int64_t i = 0; i < vocab; ++i) {
+    if (!std::isfinite(logits[i]))
+      return false;
+    maxLogit = std::max(maxLogit, static_cast<double>(logits[i]));
+  }
+  double sum = 0.0;
+  for (int64_t i = 0; i < vocab; ++i)
+    sum += std::exp(static_cast<double>(logits[i]) - maxLogit);
+  total += maxLogit + std::log(sum) - static_cast<double>(logits[target]);
+  ++tokens;
+  return true;
+}
+
+double NllAccumulator::perplexity() const { return std::exp(meanNll()); }
+
+} // namespace ost::runtime

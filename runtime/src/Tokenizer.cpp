@@ -1,0 +1,191 @@
+//===- Tokenizer.cpp - llama2.c BPE tokenizer -----------------------------===//
+//
+// Part of the ost project: OSTQuant as an MLIR compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ost/runtime/Tokenizer.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace ost::runtime {
+
+namespace {
+
+template <typename T> bool readPod(const std::string &data, size_t &off, T &out) {
+  if (off + sizeof(T) > data.size())
+    return false;
+  std::memcpy(&out, data.data() + off, sizeof(T));
+  off += sizeof(T);
+  return true;
+}
+
+/// Length in bytes of the UTF-8 sequence starting with `lead` (1 for a
+/// stray continuation byte, so malformed text still advances).
+size_t utf8Length(unsigned char lead) {
+  if (lead < 0x80)
+    return 1;
+  if ((lead & 0xE0) == 0xC0)
+    return 2;
+  if ((lead & 0xF0) == 0xE0)
+    return 3;
+  if ((lead & 0xF8) == 0xF0)
+    return 4;
+  return 1;
+}
+
+/// Parses "<0xXX>" into the byte it names.
+bool parseByteToken(const std::string &piece, unsigned char &byte) {
+  if (piece.size() != 6 || piece.compare(0, 3, "<0x") != 0 || piece[5] != '>')
+    return false;
+  unsigned value = 0;
+  for (int i = 3; i < 5; ++i) {
+    char c = piece[i];
+    value <<= 4;
+    if (c >= '0' && c <= '9')
+      value |= c - '0';
+    else if (c >= 'a' && c <= 'f')
+      value |= c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      value |= c - 'A' + 10;
+    else
+      return false;
+  }
+  byte = static_cast<unsigned char>(value);
+  return true;
+}
+
+} // namespace
+
+bool Tokenizer::load(const std::string &path, std::string &error,
+                     int32_t expectedVocabSize) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open tokenizer file";
+    return false;
+  }
+  std::string data((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  size_t off = 0;
+  int32_t maxLen = 0;
+  if (!readPod(data, off, maxLen)) {
+    error = path + ": truncated tokenizer: the 4-byte header is missing";
+    return false;
+  }
+  if (maxLen <= 0 || maxLen > 4096) {
+    error = path + ": malformed tokenizer: max_token_length = " +
+            std::to_string(maxLen);
+    return false;
+  }
+  pieces.clear();
+  scores.clear();
+  ids.clear();
+  while (off < data.size() &&
+         (expectedVocabSize <= 0 ||
+          static_cast<int32_t>(pieces.size()) < expectedVocabSize)) {
+    float s = 0;
+    int32_t n = 0;
+    if (!readPod(data, off, s) || !readPod(data, off, n)) {
+      error = path + ": truncated tokenizer: token " +
+              std::to_string(pieces.size()) + " is cut off";
+      return false;
+    }
+    if (n < 0 || n > maxLen || off + static_cast<size_t>(n) > data.size()) {
+      error = path + ": malformed tokenizer: token " +
+              std::to_string(pieces.size()) + " has length " +
+              std::to_string(n);
+      return false;
+    }
+    pieces.emplace_back(data.data() + off, static_cast<size_t>(n));
+    scores.push_back(s);
+    off += n;
+  }
+  if (expectedVocabSize > 0 &&
+      static_cast<int32_t>(pieces.size()) != expectedVocabSize) {
+    error = path + ": tokenizer has " + std::to_string(pieces.size()) +
+            " tokens, the model needs " + std::to_string(expectedVocabSize);
+    return false;
+  }
+  if (pieces.size() < kByteTokenOffset + 256u) {
+    error = path + ": tokenizer has only " + std::to_string(pieces.size()) +
+            " tokens; llama2.c vocabularies hold BOS/EOS and 256 byte tokens";
+    return false;
+  }
+  for (size_t i = 0; i < pieces.size(); ++i)
+    ids.emplace(pieces[i], static_cast<int32_t>(i)); // first id wins
+  maxTokenLength = maxLen;
+  return true;
+}
+
+int32_t Tokenizer::lookup(std::string_view piece) const {
+  auto it = ids.find(std::string(piece));
+  return it == ids.end() ? -1 : it->second;
+}
+
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool bos,
+                                       bool eos) const {
+  std::vector<int32_t> tokens;
+  if (bos)
+    tokens.push_back(kBosId);
+  std::vector<int32_t> body;
+  if (!text.empty()) {
+    int32_t space = lookup(" ");
+    if (space >= 0)
+      body.push_back(space);
+  }
+  for (size_t i = 0; i < text.size();) {
+    size_t len = std::min(utf8Length(static_cast<unsigned char>(text[i])),
+                          text.size() - i);
+    int32_t id = lookup(text.substr(i, len));
+    if (id >= 0) {
+      body.push_back(id);
+    } else {
+      for (size_t j = 0; j < len; ++j)
+        body.push_back(static_cast<unsigned char>(text[i + j]) +
+                       kByteTokenOffset);
+    }
+    i += len;
+  }
+  // Merge the best-scoring adjacent pair until none merges.
+  std::string merged;
+  while (body.size() >= 2) {
+    float best = -1e30f;
+    int32_t bestId = -1;
+    size_t bestIdx = 0;
+    for (size_t i = 0; i + 1 < body.size(); ++i) {
+      merged = pieces[body[i]];
+      merged += pieces[body[i + 1]];
+      int32_t id = lookup(merged);
+      if (id >= 0 && scores[id] > best) {
+        best = scores[id];
+        bestId = id;
+        bestIdx = i;
+      }
+    }
+    if (bestId < 0)
+      break;
+    body[bestIdx] = bestId;
+    body.erase(body.begin() + static_cast<std::ptrdiff_t>(bestIdx) + 1);
+  }
+  tokens.insert(tokens.end(), body.begin(), body.end());
+  if (eos)
+    tokens.push_back(kEosId);
+  return tokens;
+}
+
+std::string Tokenizer::decode(int32_t previous, int32_t id) const {
+  if (id < 0 || id >= vocabSize())
+    return {};
+  std::string piece = pieces[id];
+  if (previous == kBosId && !piece.empty() && piece[0] == ' ')
+    piece.erase(0, 1);
+  unsigned char byte = 0;
+  if (parseByteToken(piece, byte))
+    return std::string(1, static_cast<char>(byte));
+  return piece;
+}
+
+} // namespace ost::runtime
