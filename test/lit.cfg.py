@@ -6,6 +6,7 @@
 #   cuda-device  an NVIDIA GPU and driver are usable (nvidia-smi works)
 #   real-data    ../shared/data (real models and text) exists
 #   python-torch the system python3 has torch and onnx (model exporters)
+#   ort-node     node + onnxruntime-node in tools/ort (scripts/install-ort.sh)
 # ===---------------------------------------------------------------------=== #
 
 import os
@@ -35,8 +36,8 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 
 # Tools: ours first, then LLVM's.
 tool_dirs = [config.ost_tools_dir, config.llvm_tools_dir]
-tools = ["ost-opt", "mlir-opt", "mlir-translate", "mlir-runner"]
-for name in ["ost-translate", "ost-run", "ost-compile"]:
+tools = ["ost-opt", "ost-run", "mlir-opt", "mlir-translate", "mlir-runner"]
+for name in ["ost-translate", "ost-compile"]:
     if os.path.exists(os.path.join(config.ost_tools_dir, name)):
         tools.append(name)
 llvm_config.add_tool_substitutions(tools, tool_dirs)
@@ -76,3 +77,8 @@ if os.path.isdir(config.ost_shared_data_dir) and os.path.exists(
 if config.have_python_torch:
     config.available_features.add("python-torch")
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# ONNX Runtime for node, installed into tools/ort by scripts/install-ort.sh.
+if shutil.which("node") and os.path.exists(os.path.join(
+        config.ost_src_root, "tools", "ort", "node_modules", "onnxruntime-node", "package.json")):
+    config.available_features.add("ort-node")
