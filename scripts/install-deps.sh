@@ -6,7 +6,8 @@
 # with sudo). Packages come from Debian's apt only; nothing is downloaded from
 # anywhere else.
 #
-#   scripts/install-deps.sh            # everything (build, tests, tools)
+#   scripts/install-deps.sh            # everything (build, tests, tools,
+#                                      # onnxruntime-node via scripts/install-ort.sh)
 #   OST_DEPS_MINIMAL=1 scripts/...     # only what the C++ build and lit need
 #
 # ===--------------------------------------------------------------------=== #
@@ -32,7 +33,18 @@ PY_PKGS=(
 pkgs=("${BUILD_PKGS[@]}" "${MODEL_PKGS[@]}")
 if [[ "${OST_DEPS_MINIMAL:-0}" != 1 ]]; then
   pkgs+=("${PY_PKGS[@]}")
+  # ONNX Runtime (the independent reference) comes from the npm registry and
+  # needs node; the machine image usually has it, Debian's nodejs otherwise.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    pkgs+=(nodejs npm)
+  fi
 fi
+
+install_ort() {
+  if [[ "${OST_DEPS_MINIMAL:-0}" != 1 ]]; then
+    bash "$(dirname "$0")/install-ort.sh"
+  fi
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -43,6 +55,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#pkgs[@]} packages already installed"
+  install_ort
   exit 0
 fi
 
@@ -56,4 +69,5 @@ echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_ort
 echo "install-deps: done"

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import List
 
-from .common import add_model_args, load_model, load_tokenizer
+from .common import add_model_args, load_model, load_tokenizer, set_threads
 from .tokenizer import BOS_ID, EOS_ID
 
 
@@ -41,6 +41,7 @@ def main(argv=None) -> int:
     ap.add_argument("--ids", action="store_true", help="also print the token ids")
     args = ap.parse_args(argv)
     model, _ = load_model(args)
+    set_threads(model)
     tok = load_tokenizer(args.tokenizer, args.llama2c, model.config.vocab_size)
     prompt = tok.encode(args.prompt, bos=True)
     out = greedy(model, prompt, args.steps)

@@ -25,7 +25,7 @@ from typing import Iterable, List, Tuple
 
 import numpy as np
 
-from .common import add_model_args, die, load_model, load_tokenizer
+from .common import add_model_args, die, load_model, load_tokenizer, set_threads
 
 STORY_SEPARATOR = "<|endoftext|>"
 
@@ -89,13 +89,18 @@ def main(argv=None) -> int:
     ap.add_argument("--text", required=True, help="stories separated by <|endoftext|>")
     ap.add_argument("--first", type=int, default=0, help="use this many stories (0: all)")
     ap.add_argument("--skip", type=int, default=0, help="skip this many stories first")
+    ap.add_argument("--chars", type=int, default=0,
+                    help="treat the file as ONE document and score its first N characters (e.g. WikiText-2); "
+                         "--first/--skip are ignored")
     ap.add_argument("--window", type=int, default=512, help="predictions per window (context)")
     ap.add_argument("--backend", choices=["torch", "numpy"], default="torch",
                     help="numpy: the independent llama2.c reference (llama2.c checkpoints only)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: 1 for small models)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
     model, desc = load_model(args)
+    set_threads(model, args.threads)
     cfg = model.config
     if args.window > cfg.max_seq_len:
         die(f"--window {args.window} exceeds the model context {cfg.max_seq_len}")
@@ -106,8 +111,15 @@ def main(argv=None) -> int:
         from .llama2c import read_checkpoint
         ckpt = read_checkpoint(args.llama2c)
     tok = load_tokenizer(args.tokenizer, args.llama2c, cfg.vocab_size)
-    stories = read_stories(args.text, args.skip, args.first)
-    if not stories:
+    if args.chars:
+        try:
+            with open(args.text, encoding="utf-8") as f:
+                stories = [f.read(args.chars)]
+        except (OSError, UnicodeDecodeError) as e:
+            die(f"{args.text}: cannot read text: {e}")
+    else:
+        stories = read_stories(args.text, args.skip, args.first)
+    if not stories or not stories[0]:
         die(f"{args.text}: no stories selected (skip={args.skip}, first={args.first})")
     t0 = time.time()
     r = evaluate(model, tok, stories, args.window, args.backend, ckpt)
@@ -116,7 +128,10 @@ def main(argv=None) -> int:
         print(json.dumps(r))
     else:
         print(f"model: {desc}")
-        print(f"stories: {r['stories']} (skip {args.skip}; {r['long_stories']} longer than {args.window} tokens)")
+        if args.chars:
+            print(f"document: first {len(stories[0])} characters of {args.text}")
+        else:
+            print(f"stories: {r['stories']} (skip {args.skip}; {r['long_stories']} longer than {args.window} tokens)")
         print(f"predicted tokens: {r['predicted_tokens']}")
         print(f"mean NLL: {r['mean_nll']:.4f} nats/token")
         print(f"PPL: {r['ppl']:.3f}")
