@@ -23,7 +23,7 @@ BUILD_PKGS=(
 )
 # Model import and reference execution: ONNX + protobuf, OpenBLAS.
 MODEL_PKGS=(
-  libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev libsentencepiece-dev
 )
 # Python tools (exporting test models, references, plots).
 PY_PKGS=(

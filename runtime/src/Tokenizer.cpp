@@ -60,7 +60,7 @@ bool parseByteToken(const std::string &piece, unsigned char &byte) {
 
 } // namespace
 
-bool Tokenizer::load(const std::string &path, std::string &error,
+bool Llama2cTokenizer::load(const std::string &path, std::string &error,
                      int32_t expectedVocabSize) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -120,12 +120,12 @@ bool Tokenizer::load(const std::string &path, std::string &error,
   return true;
 }
 
-int32_t Tokenizer::lookup(std::string_view piece) const {
+int32_t Llama2cTokenizer::lookup(std::string_view piece) const {
   auto it = ids.find(std::string(piece));
   return it == ids.end() ? -1 : it->second;
 }
 
-std::vector<int32_t> Tokenizer::encode(std::string_view text, bool bos,
+std::vector<int32_t> Llama2cTokenizer::encode(std::string_view text, bool bos,
                                        bool eos) const {
   std::vector<int32_t> tokens;
   if (bos)
@@ -176,7 +176,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool bos,
   return tokens;
 }
 
-std::string Tokenizer::decode(int32_t previous, int32_t id) const {
+std::string Llama2cTokenizer::decode(int32_t previous, int32_t id) const {
   if (id < 0 || id >= vocabSize())
     return {};
   std::string piece = pieces[id];
@@ -187,5 +187,18 @@ std::string Tokenizer::decode(int32_t previous, int32_t id) const {
     return std::string(1, static_cast<char>(byte));
   return piece;
 }
+
+std::string Llama2cTokenizer::decode(const std::vector<int32_t> &ids) const {
+  std::string text;
+  int32_t previous = -1;
+  for (int32_t id : ids) {
+    if (id != kBosId && id != kEosId)
+      text += decode(previous, id);
+    previous = id;
+  }
+  return text;
+}
+
+Tokenizer::~Tokenizer() = default;
 
 } // namespace ost::runtime

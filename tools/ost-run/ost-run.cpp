@@ -5,10 +5,13 @@
 // Runs a model function (`forward(ids: tensor<1x?xi64>) -> tensor<1x?xVxf32>`)
 // with the reference executor:
 //
-//   ost-run model.mlir --tokenizer tok.bin --text stories.txt [--first N]
-//       perplexity over the documents of a text file (PROVENANCE protocol)
-//   ost-run model.mlir --tokenizer tok.bin --generate "Once upon a time"
+//   ost-run perplexity --model M --tokenizer TOK --text FILE [--docs A:B]
+//       perplexity over the documents of a text file (PROVENANCE protocol);
+//       the last line is `perplexity: <value> tokens: <count>`
+//   ost-run generate --model M --tokenizer TOK --prompt "..." --max-tokens N
 //       greedy generation
+//   ost-run logits --model M --tokens 1,403,407 [--out logits.bin]
+//       the logits of one sequence (shape, checksum, raw float32 dump)
 //
 // A model given as .onnx is imported first (ONNX importer, default options).
 //
@@ -30,38 +33,68 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 
 using namespace mlir;
 namespace cl = llvm::cl;
 namespace rt = ::ost::runtime;
 
-static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.mlir | model.onnx>"));
+static cl::SubCommand perplexityCmd(
+    "perplexity", "Perplexity over the documents of a text file");
+static cl::SubCommand generateCmd("generate", "Greedy generation from a prompt");
+static cl::SubCommand logitsCmd("logits",
+                                "Dump the logits of one token sequence");
+
+static cl::opt<std::string> modelPath("model", cl::Required,
+                                      cl::desc("Model: .mlir or .onnx"),
+                                      cl::sub(perplexityCmd), cl::sub(generateCmd),
+                                      cl::sub(logitsCmd));
 static cl::opt<std::string> entry("entry", cl::init("forward"),
-                                  cl::desc("Function to run (default forward)"));
-static cl::opt<std::string> tokenizerPath("tokenizer", cl::Required,
-                                          cl::desc("llama2.c tokenizer.bin"));
-static cl::opt<std::string> textPath("text",
-                                     cl::desc("Evaluate perplexity on this file "
-                                              "(documents separated by "
-                                              "<|endoftext|>)"));
-static cl::opt<unsigned> skipDocs("skip", cl::init(0),
-                                  cl::desc("Skip this many documents first"));
-static cl::opt<unsigned> firstDocs("first", cl::init(0),
-                                   cl::desc("Use this many documents (0: all)"));
+                                  cl::desc("Function to run (default forward)"),
+                                  cl::sub(perplexityCmd), cl::sub(generateCmd),
+                                  cl::sub(logitsCmd));
+static cl::opt<std::string>
+    tokenizerPath("tokenizer",
+                  cl::desc("llama2.c tokenizer.bin or SentencePiece .model"),
+                  cl::sub(perplexityCmd), cl::sub(generateCmd),
+                  cl::sub(logitsCmd));
+static cl::opt<std::string>
+    textPath("text", cl::Required,
+             cl::desc("Text file; documents are separated by <|endoftext|> "
+                      "(a file without separators is one document)"),
+             cl::sub(perplexityCmd));
+static cl::opt<std::string> docRange("docs",
+                                     cl::desc("Documents A:B (A..B-1); A: or "
+                                              ":B are open ranges"),
+                                     cl::sub(perplexityCmd));
 static cl::opt<int64_t> contextLen("context", cl::init(512),
-                                cl::desc("Predictions per window (default 512)"));
-static cl::opt<std::string> prompt("generate",
-                                   cl::desc("Greedy generation from this prompt"));
-static cl::opt<unsigned> steps("steps", cl::init(64),
-                               cl::desc("Tokens to generate (default 64)"));
+                                   cl::desc("Context length: predictions per "
+                                            "window (default 512)"),
+                                   cl::sub(perplexityCmd), cl::sub(generateCmd));
+static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
+                                   cl::sub(generateCmd), cl::sub(logitsCmd));
+static cl::opt<unsigned> maxTokens("max-tokens", cl::init(64),
+                                   cl::desc("Tokens to generate (default 64)"),
+                                   cl::sub(generateCmd));
+static cl::opt<std::string>
+    tokenList("tokens", cl::desc("Comma-separated token ids (instead of --prompt)"),
+              cl::sub(logitsCmd));
+static cl::opt<std::string> outPath("out",
+                                    cl::desc("Write the logits as raw float32 "
+                                             "[T x vocab] to this file"),
+                                    cl::sub(logitsCmd));
 static cl::opt<unsigned> threads("num-threads", cl::init(0),
-                                 cl::desc("Executor threads (0: all cores)"));
+                                 cl::desc("Executor threads (0: all cores)"),
+                                 cl::sub(perplexityCmd), cl::sub(generateCmd),
+                                 cl::sub(logitsCmd));
 static cl::opt<bool> checkFinite("check-finite", cl::init(false),
-                                 cl::desc("Stop at the first op producing NaN/Inf"));
+                                 cl::desc("Stop at the first op producing NaN/Inf"),
+                                 cl::sub(perplexityCmd), cl::sub(generateCmd),
+                                 cl::sub(logitsCmd));
 static cl::opt<bool> quiet("quiet", cl::init(false),
-                           cl::desc("No progress output on stderr"));
+                           cl::desc("No progress display on stderr"),
+                           cl::sub(perplexityCmd));
 
 namespace {
 
@@ -83,13 +116,40 @@ FailureOr<mlir::ost::Tensor> forward(mlir::ost::Executor &exec,
   return std::move((*out)[0]);
 }
 
+/// Parses "A:B", "A:", ":B" or "" into [skip, skip + count) (count 0: all).
+bool parseDocRange(llvm::StringRef spec, size_t &skip, size_t &count) {
+  skip = 0;
+  count = 0;
+  if (spec.empty())
+    return true;
+  auto [a, b] = spec.split(':');
+  if (spec.find(':') == llvm::StringRef::npos)
+    return false;
+  unsigned long long lo = 0, hi = 0;
+  if (!a.empty() && a.getAsInteger(10, lo))
+    return false;
+  if (!b.empty()) {
+    if (b.getAsInteger(10, hi) || hi <= lo)
+      return false;
+    count = static_cast<size_t>(hi - lo);
+  }
+  skip = static_cast<size_t>(lo);
+  return true;
+}
+
 int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
+  size_t skipDocs = 0, numDocs = 0;
+  if (!parseDocRange(docRange, skipDocs, numDocs)) {
+    llvm::errs() << "ost-run: --docs must be A:B with A < B, got '" << docRange
+                 << "'\n";
+    return 1;
+  }
   std::string text, error;
   if (!rt::readTextFile(textPath, text, error)) {
     llvm::errs() << "ost-run: " << error << "\n";
     return 1;
   }
-  std::vector<std::string> docs = rt::splitDocuments(text, skipDocs, firstDocs);
+  std::vector<std::string> docs = rt::splitDocuments(text, skipDocs, numDocs);
   if (docs.empty()) {
     llvm::errs() << "ost-run: " << textPath << ": no documents selected\n";
     return 1;
@@ -97,7 +157,8 @@ int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   rt::NllAccumulator acc;
   auto start = std::chrono::steady_clock::now();
   for (size_t d = 0; d < docs.size(); ++d) {
-    for (const rt::Window &w : rt::makeWindows(tok.encode(docs[d], true), contextLen)) {
+    for (const rt::Window &w :
+         rt::makeWindows(tok.encode(docs[d], true), contextLen)) {
       FailureOr<mlir::ost::Tensor> logits = forward(exec, w.inputs);
       if (failed(logits))
         return 1;
@@ -125,20 +186,18 @@ int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  llvm::outs() << llvm::format("documents: %zu\ntokens: %lld\nmean_nll: %.6f\n"
-                               "perplexity: %.6f\nseconds: %.2f\n",
-                               docs.size(), static_cast<long long>(acc.count()),
-                               acc.meanNll(), acc.perplexity(), secs);
+  llvm::outs() << llvm::format("documents: %zu\nmean_nll: %.6f\nseconds: %.2f\n"
+                               "perplexity: %.6f tokens: %lld\n",
+                               docs.size(), acc.meanNll(), secs,
+                               acc.perplexity(),
+                               static_cast<long long>(acc.count()));
   return 0;
 }
 
 int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   std::vector<int32_t> ids = tok.encode(prompt, true);
-  std::string out;
-  for (size_t i = 1; i < ids.size(); ++i)
-    out += tok.decode(ids[i - 1], ids[i]);
-  for (unsigned s = 0; s < steps && static_cast<int64_t>(ids.size()) < contextLen;
-       ++s) {
+  for (unsigned s = 0;
+       s < maxTokens && static_cast<int64_t>(ids.size()) < contextLen; ++s) {
     FailureOr<mlir::ost::Tensor> logits = forward(exec, ids);
     if (failed(logits))
       return 1;
@@ -148,12 +207,57 @@ int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
     for (int64_t v = 1; v < vocab; ++v)
       if (row[v] > row[best])
         best = static_cast<int32_t>(v);
-    if (best == rt::kBosId || best == rt::kEosId)
+    if (best == tok.bosId() || best == tok.eosId())
       break;
-    out += tok.decode(ids.back(), best);
     ids.push_back(best);
   }
-  llvm::outs() << out << "\n";
+  llvm::outs() << tok.decode(ids) << "\n";
+  return 0;
+}
+
+int dumpLogits(mlir::ost::Executor &exec, const rt::Tokenizer *tok) {
+  std::vector<int32_t> ids;
+  if (!tokenList.empty()) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(tokenList).split(parts, ',', -1, false);
+    for (llvm::StringRef p : parts) {
+      int32_t id = 0;
+      if (p.trim().getAsInteger(10, id) || id < 0) {
+        llvm::errs() << "ost-run: --tokens: '" << p << "' is not a token id\n";
+        return 1;
+      }
+      ids.push_back(id);
+    }
+  } else if (tok) {
+    ids = tok->encode(prompt, true);
+  }
+  if (ids.empty()) {
+    llvm::errs() << "ost-run: logits needs --tokens or --prompt with --tokenizer\n";
+    return 1;
+  }
+  FailureOr<mlir::ost::Tensor> logits = forward(exec, ids);
+  if (failed(logits))
+    return 1;
+  int64_t vocab = logits->getDimSize(2);
+  const float *data = logits->getFloatData();
+  double sum = 0;
+  for (int64_t i = 0, e = logits->getNumElements(); i < e; ++i)
+    sum += data[i];
+  const float *last = data + (ids.size() - 1) * vocab;
+  int64_t argmax = std::max_element(last, last + vocab) - last;
+  llvm::outs() << "shape: " << ids.size() << "x" << vocab << "\n"
+               << llvm::format("sum: %.6f\n", sum) << "argmax_last: " << argmax
+               << "\n";
+  if (!outPath.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(outPath, ec);
+    if (ec) {
+      llvm::errs() << "ost-run: " << outPath << ": " << ec.message() << "\n";
+      return 1;
+    }
+    out.write(reinterpret_cast<const char *>(data),
+              logits->getNumElements() * sizeof(float));
+  }
   return 0;
 }
 
@@ -162,8 +266,14 @@ int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "ost reference runner\n");
-  if (textPath.empty() == prompt.empty()) {
-    llvm::errs() << "ost-run: give exactly one of --text or --generate\n";
+  bool wantsTokenizer = !logitsCmd || (tokenList.empty() && !prompt.empty());
+  if (!perplexityCmd && !generateCmd && !logitsCmd) {
+    llvm::errs() << "ost-run: give a subcommand: perplexity, generate or "
+                    "logits (see --help)\n";
+    return 1;
+  }
+  if (wantsTokenizer && tokenizerPath.empty()) {
+    llvm::errs() << "ost-run: --tokenizer is required\n";
     return 1;
   }
   DialectRegistry registry;
@@ -176,15 +286,22 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  rt::Tokenizer tok;
-  std::string error;
-  if (!tok.load(tokenizerPath, error)) {
-    llvm::errs() << "ost-run: " << error << "\n";
-    return 1;
+  std::unique_ptr<rt::Tokenizer> tok;
+  if (wantsTokenizer) {
+    std::string error;
+    tok = rt::loadTokenizer(tokenizerPath, error);
+    if (!tok) {
+      llvm::errs() << "ost-run: " << error << "\n";
+      return 1;
+    }
   }
   mlir::ost::ExecutorOptions options;
   options.numThreads = threads;
   options.checkFinite = checkFinite;
   mlir::ost::Executor exec(*module, options);
-  return textPath.empty() ? generate(exec, tok) : evaluatePerplexity(exec, tok);
+  if (perplexityCmd)
+    return evaluatePerplexity(exec, *tok);
+  if (generateCmd)
+    return generate(exec, *tok);
+  return dumpLogits(exec, tok.get());
 }

@@ -33,7 +33,7 @@ protected:
     std::string error;
     ASSERT_TRUE(tok.load(kTokenizer, error, 512)) << error;
   }
-  Tokenizer tok;
+  Llama2cTokenizer tok;
 };
 
 TEST_F(RealTokenizer, KnownEncodings) {
@@ -82,7 +82,7 @@ TEST_F(RealTokenizer, ProvenanceTokenCount) {
 }
 
 TEST(Tokenizer, LoadErrorsNameTheFile) {
-  Tokenizer tok;
+  Llama2cTokenizer tok;
   std::string error;
   EXPECT_FALSE(tok.load("/nonexistent/tok.bin", error));
   EXPECT_NE(error.find("/nonexistent/tok.bin"), std::string::npos) << error;

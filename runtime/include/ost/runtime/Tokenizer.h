@@ -16,6 +16,7 @@
 #define OST_RUNTIME_TOKENIZER_H
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,7 +29,30 @@ inline constexpr int32_t kBosId = 1;
 inline constexpr int32_t kEosId = 2;
 inline constexpr int32_t kByteTokenOffset = 3;
 
+/// A text tokenizer: llama2.c `tokenizer.bin` or SentencePiece `.model`.
 class Tokenizer {
+public:
+  virtual ~Tokenizer();
+  /// Encodes `text`; `bos` prepends BOS, `eos` appends EOS.
+  virtual std::vector<int32_t> encode(std::string_view text, bool bos,
+                                      bool eos = false) const = 0;
+  /// The text of a whole sequence (BOS/EOS dropped).
+  virtual std::string decode(const std::vector<int32_t> &ids) const = 0;
+  virtual int32_t vocabSize() const = 0;
+  virtual int32_t bosId() const = 0;
+  virtual int32_t eosId() const = 0;
+};
+
+/// Loads a tokenizer, choosing the format by extension: `.model` is a
+/// SentencePiece model (Debian's libsentencepiece), anything else a llama2.c
+/// `tokenizer.bin`. Returns null and sets `error` (naming the file) on
+/// failure. `expectedVocabSize` > 0 checks the vocabulary size.
+std::unique_ptr<Tokenizer> loadTokenizer(const std::string &path,
+                                         std::string &error,
+                                         int32_t expectedVocabSize = 0);
+
+/// llama2.c's tokenizer.bin and BPE encoder.
+class Llama2cTokenizer final : public Tokenizer {
 public:
   /// Loads `path`. On failure returns false and sets `error` to a message
   /// naming the file and what is wrong (missing, truncated, malformed).
@@ -39,13 +63,18 @@ public:
 
   /// Encodes `text`; `bos` prepends id 1, `eos` appends id 2.
   std::vector<int32_t> encode(std::string_view text, bool bos,
-                              bool eos = false) const;
+                              bool eos = false) const override;
 
   /// The text of token `id` following `previous` (llama2.c decode: the
   /// leading space after BOS is dropped, `<0xXX>` pieces become the byte).
   std::string decode(int32_t previous, int32_t id) const;
+  std::string decode(const std::vector<int32_t> &ids) const override;
 
-  int32_t vocabSize() const { return static_cast<int32_t>(pieces.size()); }
+  int32_t vocabSize() const override {
+    return static_cast<int32_t>(pieces.size());
+  }
+  int32_t bosId() const override { return kBosId; }
+  int32_t eosId() const override { return kEosId; }
   const std::string &piece(int32_t id) const { return pieces[id]; }
   float score(int32_t id) const { return scores[id]; }
 

@@ -1,0 +1,5 @@
+"""ost's Python tools. Run with Debian's /usr/bin/python3 and PYTHONPATH=python.
+
+ost.export.llama2c    llama2.c checkpoint -> ONNX (HF-LLaMA-equivalent export)
+ost.export.synthetic  deterministic synthetic LLaMA models -> ONNX
+"""

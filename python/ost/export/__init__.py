@@ -1,0 +1,1 @@
+"""Model exporters (stable command-line interface; see docs/Models.md)."""

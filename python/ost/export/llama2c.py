@@ -1,0 +1,28 @@
+"""Convert a llama2.c checkpoint to ONNX.
+
+    PYTHONPATH=python /usr/bin/python3 -m ost.export.llama2c IN.bin OUT.onnx [--opset 17] [--external-data]
+
+The checkpoint is loaded into a Hugging-Face-LLaMA-equivalent PyTorch module
+(rotate-half RoPE: wq/wk rows are permuted from llama2.c's interleaved layout)
+and exported with torch.onnx.export: input `input_ids` int64 [batch, seq],
+output `logits` float32 [batch, seq, vocab].
+"""
+
+import argparse
+import sys
+
+from ost.export._common import add_export_args, forward_args
+from ost_models import export_onnx
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m ost.export.llama2c", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint", metavar="IN.bin", help="llama2.c checkpoint (e.g. stories260K.bin)")
+    add_export_args(ap)
+    args = ap.parse_args(argv)
+    return export_onnx.main(["--llama2c", args.checkpoint] + forward_args(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
