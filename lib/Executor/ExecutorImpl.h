@@ -1,4 +1,4 @@
-//===- ExecutorImpl.h - internals shared by the executor's files -*- C++ -*-===//
+//===- ExecutorImpl.h - internals shared by the executor --------*- C++ -*-===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //

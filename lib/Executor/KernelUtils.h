@@ -1,4 +1,4 @@
-//===- KernelUtils.h - helpers shared by the executor kernels ----*- C++ -*-===//
+//===- KernelUtils.h - helpers shared by the executor kernels ---*- C++ -*-===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //

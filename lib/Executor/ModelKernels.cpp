@@ -74,7 +74,7 @@ KernelResult mlir::ost::embedding(const Tensor &table, const Tensor &ids,
   }
   SmallVector<int64_t> shape(ids.getShape());
   shape.push_back(dim);
-  Tensor out(shape);
+  Tensor out = Tensor::uninitialized(shape);
   const float *src = table.getFloatData();
   float *dst = out.getFloatData();
   parallelFor(ids.getNumElements(), grainFor(dim), ctx.numThreads,
@@ -98,7 +98,7 @@ KernelResult mlir::ost::rmsNorm(const Tensor &x, const Tensor *weight,
     return kernelError("the weight " + weight->getShapeString() +
                        " does not match the normalized dimension (" +
                        Twine(dim) + ")");
-  Tensor out(x.getShape());
+  Tensor out = Tensor::uninitialized(x.getShape());
   const float *in = x.getFloatData();
   const float *w = weight ? weight->getFloatData() : nullptr;
   float *res = out.getFloatData();
@@ -139,7 +139,7 @@ KernelResult mlir::ost::linear(const Tensor &x, const Tensor &weight,
                        " does not match the " + Twine(n) + " output features");
   SmallVector<int64_t> shape(x.getShape());
   shape.back() = n;
-  Tensor out(shape);
+  Tensor out = Tensor::uninitialized(shape);
   int64_t m = x.getNumRows();
   float *y = out.getFloatData();
   parallelSgemm(/*transA=*/false, /*transB=*/true, m, n, k, 1.0f,
@@ -189,7 +189,7 @@ KernelResult mlir::ost::rope(const Tensor &x, const Tensor &cos,
     return kernelError("cos " + cos.getShapeString() + " and sin " +
                        sin.getShapeString() + " tables differ in shape");
   bool perBatch = cos.getRank() == 3;
-  Tensor out(x.getShape());
+  Tensor out = Tensor::uninitialized(x.getShape());
   const float *in = x.getFloatData();
   const float *c = cos.getFloatData(), *s = sin.getFloatData();
   float *res = out.getFloatData();
@@ -262,7 +262,7 @@ KernelResult mlir::ost::attention(const Tensor &q, const Tensor &k,
                          mask->getShapeString());
     batchedMask = ok4;
   }
-  Tensor out(q.getShape());
+  Tensor out = Tensor::uninitialized(q.getShape());
   if (out.getNumElements() == 0)
     return out;
   int64_t group = headsQ / headsKV;
@@ -349,7 +349,7 @@ KernelResult mlir::ost::unary(UnaryOp op, const Tensor &x,
                               const KernelContext &ctx) {
   if (llvm::Error e = expectFloat(x, "the operand"))
     return std::move(e);
-  Tensor out(x.getShape());
+  Tensor out = Tensor::uninitialized(x.getShape());
   const float *in = x.getFloatData();
   float *res = out.getFloatData();
   parallelFor(x.getNumElements(), kElementwiseGrain, ctx.numThreads,
@@ -387,7 +387,7 @@ KernelResult mlir::ost::binary(BinaryOp op, const Tensor &a, const Tensor &b,
   if (a.getShape() != b.getShape())
     return kernelError("operand shapes differ: " + a.getShapeString() +
                        " vs " + b.getShapeString());
-  Tensor out(a.getShape());
+  Tensor out = Tensor::uninitialized(a.getShape());
   const float *x = a.getFloatData(), *y = b.getFloatData();
   float *res = out.getFloatData();
   parallelFor(a.getNumElements(), kElementwiseGrain, ctx.numThreads,
@@ -471,7 +471,7 @@ KernelResult mlir::ost::transpose(const Tensor &x, ArrayRef<int64_t> perm,
     shape.push_back(x.getDimSize(p));
     strides.push_back(inStrides[p]);
   }
-  Tensor out(shape, x.getDType(), x.getIntWidth());
+  Tensor out = Tensor::uninitialized(shape, x.getDType(), x.getIntWidth());
   if (out.getNumElements() > 0)
     gatherStrided(x, out, 0, strides, ctx.numThreads);
   return out;
@@ -503,7 +503,7 @@ KernelResult mlir::ost::extractSlice(const Tensor &x, ArrayRef<int64_t> offsets,
     base += offsets[d] * inStrides[d];
     sliceStrides.push_back(inStrides[d] * strides[d]);
   }
-  Tensor out(sizes, x.getDType(), x.getIntWidth());
+  Tensor out = Tensor::uninitialized(sizes, x.getDType(), x.getIntWidth());
   if (out.getNumElements() > 0)
     gatherStrided(x, out, base, sliceStrides, /*numThreads=*/1);
   return out;
@@ -529,7 +529,7 @@ KernelResult mlir::ost::concat(ArrayRef<const Tensor *> inputs, int64_t dim) {
                          " along dimension " + Twine(dim));
     shape[dim] += t->getDimSize(dim);
   }
-  Tensor out(shape, first.getDType(), first.getIntWidth());
+  Tensor out = Tensor::uninitialized(shape, first.getDType(), first.getIntWidth());
   int64_t outer = 1;
   for (int64_t d = 0; d < dim; ++d)
     outer *= shape[d];

@@ -235,6 +235,17 @@ mlir::ost::detail::executeOSTOp(Operation *operation,
             makeTransform(op.getResult().getType(), Tensor({0}))));
         return success();
       })
+      .Case([&](RepeatHeadsOp op) -> LogicalResult {
+        FailureOr<const Transform *> t = in.transform(op.getTransform());
+        if (failed(t))
+          return failure();
+        llvm::Expected<Transform> repeated =
+            repeatHeads(**t, op.getHeadDim(), op.getRepeats());
+        if (!repeated)
+          return emitOpError(op) << llvm::toString(repeated.takeError());
+        results.push_back(RuntimeValue::ofTransform(std::move(*repeated)));
+        return success();
+      })
       .Case([&](ApplyOp op) {
         FailureOr<const Transform *> t = in.transform(op.getTransform());
         if (failed(t))

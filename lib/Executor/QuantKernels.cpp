@@ -31,6 +31,18 @@ using namespace mlir;
 using namespace mlir::ost;
 using namespace mlir::ost::detail;
 
+/// Rounds to the nearest integer, ties to even (torch.round), without a libm
+/// call: adding and subtracting 1.5·2^23 rounds in the default rounding mode.
+/// Magnitudes of 2^22 and more are already integers (and NaN stays NaN).
+static inline float roundHalfEven(float x) {
+  constexpr float magic = 12582912.0f; // 1.5 * 2^23
+  if (!(std::fabs(x) < 4194304.0f))   // 2^22
+    return x;
+  // Both operations are exact IEEE float ops (no fast-math): the sum rounds
+  // x to an integer, the difference is exact.
+  return (x + magic) - magic;
+}
+
 //===----------------------------------------------------------------------===//
 // QuantParams and QuantGrid
 //===----------------------------------------------------------------------===//
@@ -58,21 +70,22 @@ QuantGrid QuantGrid::compute(float lo, float hi, const QuantParams &params) {
   float xmax = std::max(hi, 1e-6f) * params.clipRatio;
   float xmin = std::min(lo, 0.0f) * params.clipRatio;
   QuantGrid grid;
+  grid.qmin = static_cast<float>(params.getQMin());
+  grid.qmax = static_cast<float>(params.getQMax());
   if (params.symmetric) {
     float negLevels = static_cast<float>(int64_t(1) << (params.bits - 1));
     grid.scale = std::max(xmin / -negLevels, xmax / (negLevels - 1.0f));
     grid.zeroPoint = 0.0f;
   } else {
     grid.scale = (xmax - xmin) / static_cast<float>(params.getQMax());
-    grid.zeroPoint = std::nearbyint(-xmin / grid.scale);
+    grid.zeroPoint = roundHalfEven(-xmin / grid.scale);
   }
   return grid;
 }
 
-float QuantGrid::quantize(float x, const QuantParams &params) const {
-  float q = std::nearbyint(x / scale) + zeroPoint;
-  return std::min(std::max(q, static_cast<float>(params.getQMin())),
-                  static_cast<float>(params.getQMax()));
+float QuantGrid::quantize(float x) const {
+  float q = roundHalfEven(x / scale) + zeroPoint;
+  return std::min(std::max(q, qmin), qmax);
 }
 
 //===----------------------------------------------------------------------===//
@@ -83,14 +96,15 @@ namespace {
 
 /// Checks `params` against the shape it quantizes and returns the number of
 /// elements of the last dimension per scale group.
-llvm::Expected<int64_t> validateLayout(const Tensor &x,
+llvm::Expected<int64_t> validateLayout(ArrayRef<int64_t> shape,
                                        const QuantParams &params) {
+  int64_t rank = shape.size();
   if (params.bits < 2 || params.bits > 8)
     return kernelError("quantization bits must be in [2, 8], got " +
                        Twine(params.bits));
-  if (params.granularity != Granularity::PerTensor && x.getRank() == 0)
+  if (params.granularity != Granularity::PerTensor && rank == 0)
     return kernelError("per_token and per_channel quantization need rank >= 1");
-  int64_t last = x.getRank() ? x.getDimSize(-1) : 1;
+  int64_t last = rank ? shape.back() : 1;
   int64_t group = params.groupSize;
   if (group < 0 || (group > 0 && params.granularity == Granularity::PerTensor))
     return kernelError("invalid group size " + Twine(group));
@@ -99,9 +113,9 @@ llvm::Expected<int64_t> validateLayout(const Tensor &x,
                        " does not divide the last dimension (" + Twine(last) +
                        ")");
   if (params.granularity == Granularity::PerChannel &&
-      (params.axis < 0 || params.axis >= x.getRank()))
+      (params.axis < 0 || params.axis >= rank))
     return kernelError("per_channel axis " + Twine(params.axis) +
-                       " is out of range for rank " + Twine(x.getRank()));
+                       " is out of range for rank " + Twine(rank));
   return group > 0 ? group : last;
 }
 
@@ -122,7 +136,7 @@ void fakeQuantSegment(const float *in, float *out, int64_t n,
   auto [lo, hi] = minMax(in, n);
   QuantGrid grid = QuantGrid::compute(lo, hi, params);
   for (int64_t i = 0; i < n; ++i)
-    out[i] = grid.dequantize(grid.quantize(in[i], params));
+    out[i] = grid.dequantize(grid.quantize(in[i]));
 }
 
 /// Per-channel fake quantization: one grid per (index along `axis`, group of
@@ -168,7 +182,8 @@ void fakeQuantPerChannel(const Tensor &x, Tensor &out, int64_t groupLen,
                     for (int64_t i = 0; i < inner; ++i) {
                       int64_t idx = (o * channels + c) * inner + i;
                       const QuantGrid &grid = grids[groupOf(i)];
-                      res[idx] = grid.dequantize(grid.quantize(in[idx], params));
+                      res[idx] =
+                          grid.dequantize(grid.quantize(in[idx]));
                     }
                 }
               });
@@ -177,14 +192,14 @@ void fakeQuantPerChannel(const Tensor &x, Tensor &out, int64_t groupLen,
 /// Validates a per_token runtime quantization layout and returns the shape
 /// of its scales (x.shape[:-1] + [groups]) and the group length.
 llvm::Expected<std::pair<SmallVector<int64_t>, int64_t>>
-perTokenLayout(const Tensor &x, const QuantParams &params) {
+perTokenLayout(ArrayRef<int64_t> shape, const QuantParams &params) {
   if (params.granularity != Granularity::PerToken)
     return kernelError("runtime quantization must be per_token");
-  llvm::Expected<int64_t> groupLen = validateLayout(x, params);
+  llvm::Expected<int64_t> groupLen = validateLayout(shape, params);
   if (!groupLen)
     return groupLen.takeError();
-  SmallVector<int64_t> scalesShape(x.getShape());
-  scalesShape.back() = *groupLen ? x.getDimSize(-1) / *groupLen : 0;
+  SmallVector<int64_t> scalesShape(shape);
+  scalesShape.back() = *groupLen ? shape.back() / *groupLen : 0;
   return std::make_pair(scalesShape, *groupLen);
 }
 
@@ -198,10 +213,10 @@ KernelResult mlir::ost::fakeQuant(const Tensor &x, const QuantParams &params,
                                   const KernelContext &ctx) {
   if (!x.isFloat())
     return kernelError("the input must be a float tensor");
-  llvm::Expected<int64_t> groupLen = validateLayout(x, params);
+  llvm::Expected<int64_t> groupLen = validateLayout(x.getShape(), params);
   if (!groupLen)
     return groupLen.takeError();
-  Tensor out(x.getShape());
+  Tensor out = Tensor::uninitialized(x.getShape());
   int64_t numel = x.getNumElements();
   if (numel == 0)
     return out;
@@ -224,7 +239,7 @@ KernelResult mlir::ost::fakeQuant(const Tensor &x, const QuantParams &params,
     QuantGrid grid = QuantGrid::compute(lo, hi, params);
     parallelFor(numel, grain, ctx.numThreads, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i)
-        res[i] = grid.dequantize(grid.quantize(in[i], params));
+        res[i] = grid.dequantize(grid.quantize(in[i]));
     });
     break;
   }
@@ -250,21 +265,24 @@ mlir::ost::dynamicQuantize(const Tensor &x, const QuantParams &params,
                            const KernelContext &ctx) {
   if (!x.isFloat())
     return kernelError("the input must be a float tensor");
-  auto layout = perTokenLayout(x, params);
+  auto layout = perTokenLayout(x.getShape(), params);
   if (!layout)
     return layout.takeError();
-  auto [scalesShape, len] = *layout;
+  SmallVector<int64_t> scalesShape = layout->first;
+  int64_t len = layout->second;
   if (levelsFormat.dtype == DType::F32 || levelsFormat.width < params.bits)
     return kernelError("the levels need an integer type of at least " +
                        Twine(params.bits) + " bits");
   QuantizedTensor result;
-  result.levels = Tensor(x.getShape(), levelsFormat.dtype, levelsFormat.width);
-  result.scales = Tensor(scalesShape);
+  result.levels = Tensor::uninitialized(x.getShape(), levelsFormat.dtype,
+                                        levelsFormat.width);
+  result.scales = Tensor::uninitialized(scalesShape);
   if (!params.symmetric) {
     if (zeroPointFormat.dtype == DType::F32)
       return kernelError("zero points need an integer type");
     result.zeroPoints =
-        Tensor(scalesShape, zeroPointFormat.dtype, zeroPointFormat.width);
+        Tensor::uninitialized(scalesShape, zeroPointFormat.dtype,
+                              zeroPointFormat.width);
   }
   const float *in = x.getFloatData();
   float *scales = result.scales.getFloatData();
@@ -280,7 +298,7 @@ mlir::ost::dynamicQuantize(const Tensor &x, const QuantParams &params,
                         s, static_cast<int64_t>(grid.zeroPoint));
                   for (int64_t i = s * len; i < (s + 1) * len; ++i)
                     result.levels.setInt(i, static_cast<int64_t>(
-                                                grid.quantize(in[i], params)));
+                                                grid.quantize(in[i])));
                 }
               });
   return result;
@@ -294,11 +312,11 @@ KernelResult mlir::ost::dequantize(const Tensor &levels, const Tensor &scales,
     return kernelError("the levels must be an integer tensor");
   if (!scales.isFloat())
     return kernelError("the scales must be a float tensor");
-  Tensor shapeOnly(levels.getShape());
-  auto layout = perTokenLayout(shapeOnly, params);
+  auto layout = perTokenLayout(levels.getShape(), params);
   if (!layout)
     return layout.takeError();
-  auto [scalesShape, len] = *layout;
+  SmallVector<int64_t> scalesShape = layout->first;
+  int64_t len = layout->second;
   if (scales.getShape() != ArrayRef<int64_t>(scalesShape))
     return kernelError("the scales " + scales.getShapeString() +
                        " do not match the expected " +
@@ -311,7 +329,7 @@ KernelResult mlir::ost::dequantize(const Tensor &levels, const Tensor &scales,
                      zeroPoints->getShape() != scales.getShape()))
     return kernelError("the zero points must be integers of the scales' "
                        "shape");
-  Tensor out(levels.getShape());
+  Tensor out = Tensor::uninitialized(levels.getShape());
   float *res = out.getFloatData();
   const float *s = scales.getFloatData();
   int64_t segments = len ? levels.getNumElements() / len : 0;
@@ -363,7 +381,7 @@ KernelResult mlir::ost::unpackWeight(const Tensor &packed, const Tensor &scales,
                      zeroPoints->getShape() != scales.getShape()))
     return kernelError("the zero points must be integers of the scales' "
                        "shape");
-  Tensor out({n, k});
+  Tensor out = Tensor::uninitialized({n, k});
   const uint8_t *q = reinterpret_cast<const uint8_t *>(packed.getI8Data());
   const float *s = scales.getFloatData();
   float *w = out.getFloatData();

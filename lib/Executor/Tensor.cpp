@@ -23,25 +23,43 @@ static int64_t product(llvm::ArrayRef<int64_t> shape) {
 
 Tensor::Tensor() : floats(1, 0.0f) {}
 
-Tensor::Tensor(llvm::ArrayRef<int64_t> shape, DType dtype, unsigned intWidth)
-    : shape(shape.begin(), shape.end()), numElements(product(shape)),
-      dtype(dtype) {
-  assert(llvm::all_of(shape, [](int64_t d) { return d >= 0; }) &&
+void Tensor::allocate(llvm::ArrayRef<int64_t> newShape, DType newDType,
+                      unsigned newIntWidth) {
+  assert(llvm::all_of(newShape, [](int64_t d) { return d >= 0; }) &&
          "negative dimension");
+  shape.assign(newShape.begin(), newShape.end());
+  numElements = product(newShape);
+  dtype = newDType;
+  floats.clear();
+  i8s.clear();
+  i64s.clear();
   switch (dtype) {
   case DType::F32:
-    this->intWidth = 32;
-    floats.assign(numElements, 0.0f);
+    intWidth = 32;
+    floats.resize(numElements);
     break;
   case DType::I8:
-    this->intWidth = intWidth ? intWidth : 8;
-    i8s.assign(numElements, 0);
+    intWidth = newIntWidth ? newIntWidth : 8;
+    i8s.resize(numElements);
     break;
   case DType::I64:
-    this->intWidth = intWidth ? intWidth : 64;
-    i64s.assign(numElements, 0);
+    intWidth = newIntWidth ? newIntWidth : 64;
+    i64s.resize(numElements);
     break;
   }
+}
+
+Tensor::Tensor(llvm::ArrayRef<int64_t> shape, DType dtype, unsigned intWidth) {
+  allocate(shape, dtype, intWidth);
+  if (numElements)
+    std::memset(getRawData(), 0, numElements * getElementByteSize());
+}
+
+Tensor Tensor::uninitialized(llvm::ArrayRef<int64_t> shape, DType dtype,
+                             unsigned intWidth) {
+  Tensor t;
+  t.allocate(shape, dtype, intWidth);
+  return t;
 }
 
 Tensor Tensor::fromFloats(llvm::ArrayRef<int64_t> shape,

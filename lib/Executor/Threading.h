@@ -1,4 +1,4 @@
-//===- Threading.h - parallel loops of the executor kernels ------*- C++ -*-===//
+//===- Threading.h - parallel loops of the executor kernels -----*- C++ -*-===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //

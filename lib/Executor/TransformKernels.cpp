@@ -20,6 +20,7 @@
 #include "ost/Support/Hadamard.h"
 #include "ost/Support/HadamardSizes.h"
 
+#include <algorithm>
 #include <vector>
 
 using namespace mlir;
@@ -35,7 +36,8 @@ static llvm::Error validateTransform(const Transform &t) {
   };
   switch (t.kind) {
   case TransformKind::Rotation:
-    if (!t.value.isFloat() || t.value.getShape() != ArrayRef<int64_t>{t.dim, t.dim})
+    if (!t.value.isFloat() ||
+        t.value.getShape() != ArrayRef<int64_t>{t.dim, t.dim})
       return bad("rotation");
     break;
   case TransformKind::BlockRotation:
@@ -90,7 +92,14 @@ KernelResult mlir::ost::applyTransform(const Tensor &x, const Transform &t,
                        " but the input " + x.getShapeString() +
                        " has last dimension " + Twine(d));
   int64_t rows = x.getNumRows();
-  Tensor out(x.getShape());
+  if (t.kind == TransformKind::Hadamard) {
+    // x·𝓗ᵀ = 𝓗x per row; the inverse x·𝓗 = 𝓗ᵀx.
+    Tensor out = x;
+    hadamardRows(out.getFloatData(), rows, d, /*transpose=*/inverse,
+                 ctx.numThreads);
+    return out;
+  }
+  Tensor out = Tensor::uninitialized(x.getShape());
   const float *in = x.getFloatData();
   float *res = out.getFloatData();
   switch (t.kind) {
@@ -119,11 +128,7 @@ KernelResult mlir::ost::applyTransform(const Tensor &x, const Transform &t,
     break;
   }
   case TransformKind::Hadamard:
-    // x·𝓗ᵀ = 𝓗x per row; the inverse x·𝓗 = 𝓗ᵀx.
-    out = x;
-    hadamardRows(out.getFloatData(), rows, d, /*transpose=*/inverse,
-                 ctx.numThreads);
-    break;
+    break; // Handled above.
   }
   return out;
 }
@@ -140,6 +145,43 @@ KernelResult mlir::ost::onlineHadamard(const Tensor &x, bool transpose,
   Tensor out = x;
   hadamardRows(out.getFloatData(), x.getNumRows(), n, transpose,
                ctx.numThreads);
+  return out;
+}
+
+llvm::Expected<Transform> mlir::ost::repeatHeads(const Transform &t,
+                                                int64_t headDim,
+                                                int64_t repeats) {
+  if (llvm::Error e = validateTransform(t))
+    return std::move(e);
+  if (headDim <= 0 || repeats <= 0 || t.dim % headDim != 0)
+    return kernelError("cannot repeat heads of " + Twine(headDim) +
+                       " channels " + Twine(repeats) +
+                       " times in a transform of dimension " + Twine(t.dim));
+  Transform out = t;
+  out.dim = t.dim * repeats;
+  // Both layouts are a sequence of per-head chunks of `chunk` floats.
+  int64_t chunk;
+  if (t.kind == TransformKind::Scale) {
+    chunk = headDim;
+    out.value = Tensor({out.dim});
+  } else if (t.kind == TransformKind::BlockRotation) {
+    if (t.blockSize != headDim)
+      return kernelError("head_dim " + Twine(headDim) +
+                         " differs from the block size " +
+                         Twine(t.blockSize));
+    chunk = headDim * headDim;
+    out.blocks = t.blocks * repeats;
+    out.value = Tensor({out.blocks, headDim, headDim});
+  } else {
+    return kernelError("only scales and block rotations repeat over heads");
+  }
+  const float *src = t.value.getFloatData();
+  float *dst = out.value.getFloatData();
+  int64_t heads = t.value.getNumElements() / chunk;
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t r = 0; r < repeats; ++r)
+      std::copy(src + h * chunk, src + (h + 1) * chunk,
+                dst + (h * repeats + r) * chunk);
   return out;
 }
 
@@ -233,7 +275,7 @@ KernelResult mlir::ost::transformWeight(const Tensor &weight,
     break;
   }
   }
-  Tensor result(weight.getShape());
+  Tensor result = Tensor::uninitialized(weight.getShape());
   float *res = result.getFloatData();
   for (size_t i = 0, e = out.size(); i < e; ++i)
     res[i] = static_cast<float>(out[i]);

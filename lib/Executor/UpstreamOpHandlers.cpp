@@ -69,8 +69,7 @@ float halfToFloat(uint16_t h) {
 FailureOr<Tensor> decodeRaw(ArrayRef<char> raw, Type type,
                             ArrayRef<int64_t> shape, bool splat,
                             Operation *op) {
-  Tensor probe(shape, DType::I8);
-  int64_t count = probe.getNumElements();
+  int64_t count = ShapedType::getNumElements(shape);
   unsigned width = type.isIndex() ? 64 : type.getIntOrFloatBitWidth();
   size_t bytes = width / 8;
   size_t expected = splat ? bytes : bytes * count;
@@ -80,7 +79,7 @@ FailureOr<Tensor> decodeRaw(ArrayRef<char> raw, Type type,
                            << formatShape(shape) << " x " << type;
   auto at = [&](int64_t i) { return raw.data() + (splat ? 0 : i * bytes); };
   if (isa<FloatType>(type)) {
-    Tensor t(shape);
+    Tensor t = Tensor::uninitialized(shape);
     float *out = t.getFloatData();
     if (type.isF32() && !splat) {
       std::memcpy(out, raw.data(), count * sizeof(float));
@@ -102,7 +101,7 @@ FailureOr<Tensor> decodeRaw(ArrayRef<char> raw, Type type,
     return t;
   }
   IntFormat format = getIntFormat(type);
-  Tensor t(shape, format.dtype, format.width);
+  Tensor t = Tensor::uninitialized(shape, format.dtype, format.width);
   for (int64_t i = 0; i < count; ++i) {
     const char *p = at(i);
     int64_t v = 0;
@@ -486,7 +485,7 @@ mlir::ost::detail::executeUpstreamOp(Operation *operation,
           return failure();
         if (!(*x)->isInteger())
           return emitOpError(op) << "expects an integer tensor";
-        Tensor out((*x)->getShape());
+        Tensor out = Tensor::uninitialized((*x)->getShape());
         for (int64_t i = 0, e = out.getNumElements(); i < e; ++i)
           out.getFloatData()[i] = static_cast<float>((*x)->getInt(i));
         results.push_back(RuntimeValue::ofTensor(std::move(out)));

@@ -10,6 +10,11 @@
 // fake-quant reference for code generation, and (later) gradients for
 // calibration.
 //
+// Every floating-point tensor is computed in float32 whatever its IR element
+// type (f16/bf16 values are widened; only arith.truncf rounds to the narrower
+// type). Integer tensors hold token ids, quantization levels, zero points and
+// packed weights.
+//
 // Errors (unsupported ops, missing parameter values, out-of-range token ids,
 // runtime shape mismatches, non-finite values with checkFinite) are reported
 // as diagnostics at the op's location through the module's MLIRContext, and

@@ -13,7 +13,9 @@
 // vectors with features in the last dimension; a linear layer is Y = X·Wᵀ with
 // W : [out, in]. Matrix products go through OpenBLAS, called single-threaded
 // on fixed-size tiles that are spread over KernelContext::numThreads threads,
-// so results are bit-identical for any thread count.
+// so results are bit-identical for any thread count. (Executor::run sets
+// OpenBLAS to one thread per call for the duration of a run; code that calls
+// these kernels directly should do the same to keep that guarantee.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -127,6 +129,12 @@ KernelResult transformWeight(const Tensor &weight, const Transform &t,
                              WeightSide side, bool inverse,
                              const KernelContext &ctx);
 
+/// Repeats each head block (`headDim` entries of a scale, or one block of a
+/// block rotation) `repeats` times consecutively: KV head h covers query
+/// heads h·repeats … h·repeats + repeats − 1 (ost.repeat_heads).
+llvm::Expected<Transform> repeatHeads(const Transform &t, int64_t headDim,
+                                      int64_t repeats);
+
 /// 𝓗·x per row of the last dimension (𝓗ᵀ·x with `transpose`), in float32.
 KernelResult onlineHadamard(const Tensor &x, bool transpose,
                             const KernelContext &ctx);
@@ -162,10 +170,12 @@ struct QuantParams {
 struct QuantGrid {
   float scale = 1.0f;
   float zeroPoint = 0.0f;
+  /// The level range of the quantizer.
+  float qmin = 0.0f, qmax = 0.0f;
 
   static QuantGrid compute(float lo, float hi, const QuantParams &params);
   /// The level of x, as a float holding an integer.
-  float quantize(float x, const QuantParams &params) const;
+  float quantize(float x) const;
   /// The value of a level.
   float dequantize(float level) const { return (level - zeroPoint) * scale; }
 };

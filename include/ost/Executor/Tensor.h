@@ -1,4 +1,4 @@
-//===- Tensor.h - owning dense tensors for the reference executor -*- C++ -*-===//
+//===- Tensor.h - owning dense tensors of the executor ----------*- C++ -*-===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
@@ -18,10 +18,40 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace mlir::ost {
+
+namespace detail {
+/// A std::allocator whose default construction leaves scalars uninitialized,
+/// so kernels that overwrite every element skip a zero-fill pass.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <typename U>
+  DefaultInitAllocator(const DefaultInitAllocator<U> &) {}
+  template <typename U>
+  void construct(U *p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void *>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U *p, Args &&...args) {
+    ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+/// Element storage of a Tensor.
+template <typename T>
+using TensorStorage = std::vector<T, DefaultInitAllocator<T>>;
+} // namespace detail
 
 /// Storage type of a Tensor.
 enum class DType : uint8_t {
@@ -43,6 +73,11 @@ public:
   /// of an integer tensor (ignored for F32; defaults to 8 for I8, 64 for I64).
   explicit Tensor(llvm::ArrayRef<int64_t> shape, DType dtype = DType::F32,
                   unsigned intWidth = 0);
+
+  /// A tensor of the given shape whose elements are left uninitialized, for
+  /// kernels that write every element.
+  static Tensor uninitialized(llvm::ArrayRef<int64_t> shape,
+                              DType dtype = DType::F32, unsigned intWidth = 0);
 
   /// A float32 tensor holding `values` (size must be the shape's product).
   static Tensor fromFloats(llvm::ArrayRef<int64_t> shape,
@@ -116,9 +151,13 @@ private:
   int64_t numElements = 1;
   DType dtype = DType::F32;
   unsigned intWidth = 32;
-  std::vector<float> floats;
-  std::vector<int8_t> i8s;
-  std::vector<int64_t> i64s;
+  detail::TensorStorage<float> floats;
+  detail::TensorStorage<int8_t> i8s;
+  detail::TensorStorage<int64_t> i64s;
+
+  /// Sets the shape and allocates uninitialized storage.
+  void allocate(llvm::ArrayRef<int64_t> newShape, DType newDType,
+                unsigned newIntWidth);
 };
 
 /// Formats a shape as "[d0, d1, ...]".
