@@ -8,7 +8,7 @@
 # Idempotent: does nothing when the pinned version is already installed.
 #
 #   scripts/install-ort.sh          # install if missing
-#   node tools/ort/run_ort.mjs MODEL.onnx --tokens 1,403,407
+#   node test/ort/run_ort.mjs MODEL.onnx --tokens 1,403,407
 # ===--------------------------------------------------------------------=== #
 set -euo pipefail
 

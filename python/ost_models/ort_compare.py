@@ -3,7 +3,7 @@
     cd python && /usr/bin/python3 -m ost_models.ort_compare \
         --llama2c ../../shared/data/models/stories260K.bin --workdir /tmp/ort-check --seq 64 --batch 2
 
-Exports the model (export_onnx.export), runs tools/ort/run_ort.mjs on a token
+Exports the model (export_onnx.export), runs test/ort/run_ort.mjs on a token
 sequence (deterministic, from --seed) and compares ORT's float32 logits with
 the torch model's. Prints the max abs diff; exits 1 when it exceeds --tol.
 Needs node and scripts/install-ort.sh.
@@ -23,7 +23,7 @@ import numpy as np
 from .common import add_model_args, die, load_model
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUN_ORT = os.path.join(REPO_ROOT, "tools", "ort", "run_ort.mjs")
+RUN_ORT = os.path.join(REPO_ROOT, "test", "ort", "run_ort.mjs")
 
 
 def run_ort(onnx_path: str, tokens, out_path: str, batch: int = 1, threads: int = 1):

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // ===- run_ort.mjs - run an exported LLaMA ONNX model with ONNX Runtime ----=== //
 //
-//   node tools/ort/run_ort.mjs MODEL.onnx --tokens 1,403,407,261,378 [--out logits.bin]
+//   node test/ort/run_ort.mjs MODEL.onnx --tokens 1,403,407,261,378 [--out logits.bin]
 //                              [--batch N] [--threads N] [--input input_ids] [--output logits]
 //
 // Feeds `input_ids` int64 [batch, T] (the token list repeated `batch` times),
@@ -14,12 +14,13 @@ import { createRequire } from "node:module";
 import { writeFileSync, existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
-const require = createRequire(import.meta.url);
+// onnxruntime-node is installed in tools/ort (scripts/install-ort.sh).
+const require = createRequire(new URL("../../tools/ort/package.json", import.meta.url));
 
 function usage(msg) {
   if (msg) console.error(`run_ort: ${msg}`);
   console.error(
-    "usage: node tools/ort/run_ort.mjs MODEL.onnx --tokens 1,403,... [--out logits.bin] " +
+    "usage: node test/ort/run_ort.mjs MODEL.onnx --tokens 1,403,... [--out logits.bin] " +
       "[--batch N] [--threads N] [--input NAME] [--output NAME]");
   process.exit(1);
 }
