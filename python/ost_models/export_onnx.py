@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import io
+import tempfile
 import os
 import sys
 import time
@@ -40,14 +41,28 @@ def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int =
     # A trace sequence of length > 1 keeps the Slice of the tables symbolic.
     dummy = torch.arange(batch * trace_len, dtype=torch.int64).reshape(batch, trace_len) % cfg.vocab_size
     dynamic_axes = None if static else {"input_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}
-    buf = io.BytesIO()
+    out_dir = os.path.dirname(os.path.abspath(out_path))
+    os.makedirs(out_dir, exist_ok=True)
     model.eval()
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # TracerWarnings about the shape-dependent slice
-        torch.onnx.export(model, (dummy,), buf, input_names=["input_ids"], output_names=["logits"],
-                          dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True,
-                          verbose=verbose)
-    proto = onnx.load_model_from_string(buf.getvalue())
+
+    def run_export(target):
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TracerWarnings about the shape-dependent slice
+            torch.onnx.export(model, (dummy,), target, input_names=["input_ids"], output_names=["logits"],
+                              dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True,
+                              verbose=verbose)
+
+    if external_data:
+        # Export to a file: models over protobuf's 2 GiB limit only serialize
+        # with torch writing external data itself; re-saved below as one file.
+        with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+            tmp_path = os.path.join(tmp, "model.onnx")
+            run_export(tmp_path)
+            proto = onnx.load(tmp_path)  # reads torch's external tensors
+    else:
+        buf = io.BytesIO()
+        run_export(buf)
+        proto = onnx.load_model_from_string(buf.getvalue())
     proto.producer_name = "ost_models.export_onnx"
     meta = {
         "ost.dim": cfg.dim, "ost.hidden_dim": cfg.hidden_dim, "ost.n_layers": cfg.n_layers,
@@ -60,8 +75,6 @@ def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int =
     for k, v in meta.items():
         p = proto.metadata_props.add()
         p.key, p.value = k, str(v)
-    out_dir = os.path.dirname(os.path.abspath(out_path))
-    os.makedirs(out_dir, exist_ok=True)
     if external_data:
         location = os.path.basename(out_path) + ".data"
         if os.path.exists(os.path.join(out_dir, location)):
