@@ -11,6 +11,9 @@
 
 #include "ImporterInternals.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "ost/Dialect/OST/IR/OSTOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -498,6 +501,27 @@ Value ImportContext::createConstant(OpBuilder &builder, Location loc,
       arith::ConstantOp::create(builder, loc, type, cast<TypedAttr>(attr));
   setShape(result, SymShape(type.getShape().begin(), type.getShape().end()));
   return result;
+}
+
+void ImportContext::adviseDone(ArrayRef<char> bytes) {
+  if (bytes.empty())
+    return;
+  for (const auto &entry : model.dataFiles) {
+    const llvm::MemoryBuffer *file = entry.getValue().get();
+    if (!file || file->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
+      continue;
+    const char *begin = file->getBufferStart(), *end = file->getBufferEnd();
+    if (bytes.data() < begin || bytes.data() + bytes.size() > end)
+      continue;
+    uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    uintptr_t lo = reinterpret_cast<uintptr_t>(bytes.data());
+    uintptr_t hi = lo + bytes.size();
+    lo = (lo + page - 1) / page * page; // whole pages inside the range only
+    hi = hi / page * page;
+    if (hi > lo)
+      (void)madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_DONTNEED);
+    return;
+  }
 }
 
 void ImportContext::releaseUnusedBlobs(ModuleOp module) {

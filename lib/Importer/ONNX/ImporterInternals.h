@@ -221,6 +221,13 @@ public:
   ElementsAttr createElementsAttr(RankedTensorType type, ArrayRef<char> bytes,
                                   StringRef nameHint,
                                   std::shared_ptr<void> keepAlive = nullptr);
+  /// Tells the kernel that `bytes` will not be read again soon: when they lie
+  /// in a memory-mapped external-data file, the page-aligned interior is
+  /// dropped from memory (MADV_DONTNEED; read-only file pages come back from
+  /// the file if touched). Called after a weight was converted (e.g.
+  /// transposed), so peak memory stays near one copy of the weights. Does
+  /// nothing for heap data.
+  void adviseDone(ArrayRef<char> bytes);
   /// Frees the data of the blobs this import created that `module` no longer
   /// references (weights replaced by their transposes, full RoPE tables,
   /// unused initializers), so that they do not stay in the context. A null

@@ -78,10 +78,15 @@ ElementsAttr transposeMatrix(ImportContext &ictx, ElementsAttr attr,
       std::max(1u, type.getElementType().getIntOrFloatBitWidth() / 8);
   if (failed(bytes) || bytes->size() != static_cast<size_t>(k * n) * width)
     return {};
-  std::vector<char> out(bytes->size());
-  transposeBytes(bytes->data(), out.data(), k, n, width);
+  // Build the transpose straight into the blob's final buffer (no second
+  // temporary), then let the mapped source pages go.
   auto newType = RankedTensorType::get({n, k}, type.getElementType());
-  ElementsAttr result = ictx.createElementsAttr(newType, out, nameHint);
+  auto holder = std::make_shared<std::vector<char>>(bytes->size());
+  transposeBytes(bytes->data(), holder->data(), k, n, width);
+  ictx.adviseDone(*bytes);
+  ArrayRef<char> out(*holder);
+  ElementsAttr result =
+      ictx.createElementsAttr(newType, out, nameHint, std::move(holder));
   ictx.recordDerived(attr, "transpose", result);
   return result;
 }
