@@ -15,6 +15,8 @@
 
 #include "ImporterInternals.h"
 
+#include <cstring>
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -390,6 +392,37 @@ GraphImporter::convertAttribute(const ::onnx::AttributeProto &attr,
   }
 }
 
+/// Index of the first NaN among `bytes` of element type `elem` (f32, f64,
+/// f16, bf16), or -1. (±Inf is legal: causal-mask tables hold -inf.)
+static int64_t findNaN(ArrayRef<char> bytes, Type elem) {
+  const char *p = bytes.data();
+  if (elem.isF32()) {
+    for (size_t i = 0, n = bytes.size() / 4; i < n; ++i) {
+      float v;
+      std::memcpy(&v, p + 4 * i, 4);
+      if (v != v)
+        return static_cast<int64_t>(i);
+    }
+  } else if (elem.isF64()) {
+    for (size_t i = 0, n = bytes.size() / 8; i < n; ++i) {
+      double v;
+      std::memcpy(&v, p + 8 * i, 8);
+      if (v != v)
+        return static_cast<int64_t>(i);
+    }
+  } else if (elem.isF16() || elem.isBF16()) {
+    uint16_t expMask = elem.isF16() ? 0x7C00 : 0x7F80;
+    uint16_t manMask = elem.isF16() ? 0x03FF : 0x007F;
+    for (size_t i = 0, n = bytes.size() / 2; i < n; ++i) {
+      uint16_t v;
+      std::memcpy(&v, p + 2 * i, 2);
+      if ((v & expMask) == expMask && (v & manMask) != 0)
+        return static_cast<int64_t>(i);
+    }
+  }
+  return -1;
+}
+
 LogicalResult GraphImporter::importInitializers() {
   for (const ::onnx::TensorProto &init : graph.initializer()) {
     Location loc = namedLoc(init.name(), 0);
@@ -405,6 +438,13 @@ LogicalResult GraphImporter::importInitializers() {
         model, init, loc, ("initializer '" + init.name() + "'"));
     if (failed(bytes))
       return failure();
+    if (int64_t bad = findNaN(bytes->data, elem); bad >= 0)
+      return emitError(loc) << "initializer '" << init.name()
+                            << "' holds NaN at element " << bad
+                            << "; the model's weights are corrupt",
+             failure();
+    // The scan touched every page; mapped weights are re-read when used.
+    ictx.adviseDone(bytes->data);
     SmallVector<int64_t> dims(init.dims().begin(), init.dims().end());
     auto type = RankedTensorType::get(dims, elem);
     values[init.name()] = ictx.createConstant(builder, loc, type, bytes->data,
