@@ -172,16 +172,22 @@ int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
           return 1;
         }
     }
-    if (!quiet) {
+    // Live on a terminal; otherwise (logs, pipes) a line every 10%.
+    bool tty = llvm::errs().is_displayed();
+    size_t step = std::max<size_t>(1, docs.size() / 10);
+    if (!quiet && (tty || (d + 1) % step == 0 || d + 1 == docs.size())) {
       double secs = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start)
                         .count();
-      llvm::errs() << llvm::format("\r[%zu/%zu] ppl %.4f  %.0f tok/s", d + 1,
-                                   docs.size(), acc.perplexity(),
-                                   acc.count() / std::max(secs, 1e-9));
+      double rate = acc.count() / std::max(secs, 1e-9);
+      double eta = secs / (d + 1) * (docs.size() - d - 1);
+      llvm::errs() << llvm::format("%s[%zu/%zu] ppl %.4f  %.0f tok/s  ETA %.0f s%s",
+                                   tty ? "\r" : "", d + 1, docs.size(),
+                                   acc.perplexity(), rate, eta,
+                                   tty ? "" : "\n");
     }
   }
-  if (!quiet)
+  if (!quiet && llvm::errs().is_displayed())
     llvm::errs() << "\n";
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
