@@ -71,6 +71,10 @@ if os.path.isdir(config.ost_shared_data_dir) and os.path.exists(
     os.path.join(config.ost_shared_data_dir, "PROVENANCE.md")
 ):
     config.available_features.add("real-data")
+else:
+    lit_config.note(
+        "%s not found: tests that need the real models and text "
+        "(REQUIRES: real-data) are skipped" % config.ost_shared_data_dir)
 
 
 # Probed once at CMake configure time (importing torch takes seconds).
