@@ -7,6 +7,7 @@
 #ifndef OST_DIALECT_OST_TRANSFORMS_PASSES_H
 #define OST_DIALECT_OST_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

@@ -69,4 +69,35 @@ def OSTStripFakeQuantPass : Pass<"ost-strip-fake-quant"> {
   }];
 }
 
+def OSTFoldNormWeightsPass : Pass<"ost-fold-norm-weights", "ModuleOp"> {
+  let summary = "fold RMSNorm weights into the linear layers they feed";
+  let description = [{
+    OSTQuant's first step (METHOD.md §2.1): every `ost.rms_norm` with a
+    constant weight `γ` whose result feeds only linear layers (`ost.linear`
+    as their input: q/k/v, gate/up; `ost.lm_head` for the final norm) loses
+    its weight, and each consuming weight becomes `W·diag(γ)` (input columns
+    scaled), computed in float64 and rounded once to the weight's type. The
+    network is unchanged up to that rounding: `(x̂ ⊙ γ)·Wᵀ = x̂·(W·diag(γ))ᵀ`.
+
+    Preconditions: weights and `γ` are f32 constants (`dense` or
+    `dense_resource`). A weight shared with another user (tied embeddings:
+    the head reads the embedding table) gets its own folded copy, so the
+    other user still sees the original.
+
+    A norm that cannot be folded (a consumer that is not a linear layer, a
+    weight that is not a constant) is left unchanged with a warning naming
+    the reason; the pass still succeeds.
+
+    ```mlir
+    // before
+    %n = ost.rms_norm %x weight %g : tensor<1x8x64xf32>, tensor<64xf32>
+    %q = ost.linear %n, %wq : tensor<1x8x64xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
+    // after (%wq_g = %wq · diag(%g), a new constant)
+    %n = ost.rms_norm %x : tensor<1x8x64xf32>
+    %q = ost.linear %n, %wq_g : tensor<1x8x64xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // OST_DIALECT_OST_TRANSFORMS_PASSES_TD
