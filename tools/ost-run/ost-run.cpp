@@ -12,6 +12,9 @@
 //       greedy generation
 //   ost-run logits --model M --tokens 1,403,407 [--out logits.bin]
 //       the logits of one sequence (shape, checksum, raw float32 dump)
+//   ost-run compare --model AFTER --reference BEFORE --tokens ... [--tolerance]
+//       max relative logit difference (max|a-b| / max|b|): the equivalence
+//       check of a transformation pipeline; exit 1 above the tolerance
 //
 // A model given as .onnx is imported first (ONNX importer, default options).
 //
@@ -45,20 +48,33 @@ static cl::SubCommand perplexityCmd(
 static cl::SubCommand generateCmd("generate", "Greedy generation from a prompt");
 static cl::SubCommand logitsCmd("logits",
                                 "Dump the logits of one token sequence");
+static cl::SubCommand compareCmd(
+    "compare", "Max relative logit difference of --model against --reference "
+               "on the same tokens (equivalence check of a transformation)");
 
 static cl::opt<std::string> modelPath("model", cl::Required,
                                       cl::desc("Model: .mlir or .onnx"),
                                       cl::sub(perplexityCmd), cl::sub(generateCmd),
-                                      cl::sub(logitsCmd));
+                                      cl::sub(logitsCmd), cl::sub(compareCmd));
+static cl::opt<std::string>
+    referencePath("reference", cl::Required,
+                  cl::desc("Reference model (.mlir or .onnx), e.g. the model "
+                           "before a pass pipeline"),
+                  cl::sub(compareCmd));
+static cl::opt<double>
+    tolerance("tolerance", cl::init(1e-4),
+              cl::desc("Fail when the max relative difference exceeds this "
+                       "(default 1e-4)"),
+              cl::sub(compareCmd));
 static cl::opt<std::string> entry("entry", cl::init("forward"),
                                   cl::desc("Function to run (default forward)"),
                                   cl::sub(perplexityCmd), cl::sub(generateCmd),
-                                  cl::sub(logitsCmd));
+                                  cl::sub(logitsCmd), cl::sub(compareCmd));
 static cl::opt<std::string>
     tokenizerPath("tokenizer",
                   cl::desc("llama2.c tokenizer.bin or SentencePiece .model"),
                   cl::sub(perplexityCmd), cl::sub(generateCmd),
-                  cl::sub(logitsCmd));
+                  cl::sub(logitsCmd), cl::sub(compareCmd));
 static cl::opt<std::string>
     textPath("text", cl::Required,
              cl::desc("Text file; documents are separated by <|endoftext|> "
@@ -73,13 +89,13 @@ static cl::opt<int64_t> contextLen("context", cl::init(512),
                                             "window (default 512)"),
                                    cl::sub(perplexityCmd), cl::sub(generateCmd));
 static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
-                                   cl::sub(generateCmd), cl::sub(logitsCmd));
+                                   cl::sub(generateCmd), cl::sub(logitsCmd), cl::sub(compareCmd));
 static cl::opt<unsigned> maxTokens("max-tokens", cl::init(64),
                                    cl::desc("Tokens to generate (default 64)"),
                                    cl::sub(generateCmd));
 static cl::opt<std::string>
     tokenList("tokens", cl::desc("Comma-separated token ids (instead of --prompt)"),
-              cl::sub(logitsCmd));
+              cl::sub(logitsCmd), cl::sub(compareCmd));
 static cl::opt<std::string> outPath("out",
                                     cl::desc("Write the logits as raw float32 "
                                              "[T x vocab] to this file"),
@@ -87,11 +103,11 @@ static cl::opt<std::string> outPath("out",
 static cl::opt<unsigned> threads("num-threads", cl::init(0),
                                  cl::desc("Executor threads (0: all cores)"),
                                  cl::sub(perplexityCmd), cl::sub(generateCmd),
-                                 cl::sub(logitsCmd));
+                                 cl::sub(logitsCmd), cl::sub(compareCmd));
 static cl::opt<bool> checkFinite("check-finite", cl::init(false),
                                  cl::desc("Stop at the first op producing NaN/Inf"),
                                  cl::sub(perplexityCmd), cl::sub(generateCmd),
-                                 cl::sub(logitsCmd));
+                                 cl::sub(logitsCmd), cl::sub(compareCmd));
 static cl::opt<bool> quiet("quiet", cl::init(false),
                            cl::desc("No progress display on stderr"),
                            cl::sub(perplexityCmd));
@@ -221,7 +237,9 @@ int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   return 0;
 }
 
-int dumpLogits(mlir::ost::Executor &exec, const rt::Tokenizer *tok) {
+/// The token ids of --tokens, or --prompt encoded (BOS first); empty after
+/// an error message.
+std::vector<int32_t> getInputIds(const rt::Tokenizer *tok) {
   std::vector<int32_t> ids;
   if (!tokenList.empty()) {
     llvm::SmallVector<llvm::StringRef> parts;
@@ -230,17 +248,62 @@ int dumpLogits(mlir::ost::Executor &exec, const rt::Tokenizer *tok) {
       int32_t id = 0;
       if (p.trim().getAsInteger(10, id) || id < 0) {
         llvm::errs() << "ost-run: --tokens: '" << p << "' is not a token id\n";
-        return 1;
+        return {};
       }
       ids.push_back(id);
     }
   } else if (tok) {
     ids = tok->encode(prompt, true);
   }
-  if (ids.empty()) {
-    llvm::errs() << "ost-run: logits needs --tokens or --prompt with --tokenizer\n";
+  if (ids.empty())
+    llvm::errs() << "ost-run: give --tokens, or --prompt with --tokenizer\n";
+  return ids;
+}
+
+int compareModels(mlir::ost::Executor &exec, mlir::ost::Executor &reference,
+                  const rt::Tokenizer *tok) {
+  std::vector<int32_t> ids = getInputIds(tok);
+  if (ids.empty())
+    return 1;
+  FailureOr<mlir::ost::Tensor> a = forward(exec, ids);
+  if (failed(a))
+    return 1;
+  FailureOr<mlir::ost::Tensor> b = forward(reference, ids);
+  if (failed(b))
+    return 1;
+  if (a->getShape() != b->getShape()) {
+    llvm::errs() << "ost-run: the models' logits have different shapes\n";
     return 1;
   }
+  const float *pa = a->getFloatData(), *pb = b->getFloatData();
+  double maxAbs = 0, maxRef = 0;
+  int64_t vocab = a->getDimSize(2), agree = 0, rows = a->getNumRows();
+  for (int64_t i = 0, e = a->getNumElements(); i < e; ++i) {
+    maxAbs = std::max(maxAbs, std::abs(static_cast<double>(pa[i]) - pb[i]));
+    maxRef = std::max(maxRef, std::abs(static_cast<double>(pb[i])));
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    agree += std::max_element(pa + r * vocab, pa + (r + 1) * vocab) -
+                 (pa + r * vocab) ==
+             std::max_element(pb + r * vocab, pb + (r + 1) * vocab) -
+                 (pb + r * vocab);
+  double rel = maxRef > 0 ? maxAbs / maxRef : maxAbs;
+  llvm::outs() << llvm::format("max_abs_logit_diff: %.3e\n", maxAbs)
+               << llvm::format("max_rel_logit_diff: %.3e\n", rel)
+               << "argmax_agree: " << agree << "/" << rows << "\n";
+  if (!(rel <= tolerance)) {
+    llvm::errs() << llvm::format("ost-run: not equivalent: max relative logit "
+                                 "difference %.3e > tolerance %.1e\n",
+                                 rel, static_cast<double>(tolerance));
+    return 1;
+  }
+  return 0;
+}
+
+int dumpLogits(mlir::ost::Executor &exec, const rt::Tokenizer *tok) {
+  std::vector<int32_t> ids = getInputIds(tok);
+  if (ids.empty())
+    return 1;
   FailureOr<mlir::ost::Tensor> logits = forward(exec, ids);
   if (failed(logits))
     return 1;
@@ -272,10 +335,11 @@ int dumpLogits(mlir::ost::Executor &exec, const rt::Tokenizer *tok) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "ost reference runner\n");
-  bool wantsTokenizer = !logitsCmd || (tokenList.empty() && !prompt.empty());
-  if (!perplexityCmd && !generateCmd && !logitsCmd) {
-    llvm::errs() << "ost-run: give a subcommand: perplexity, generate or "
-                    "logits (see --help)\n";
+  bool tokenInput = logitsCmd || compareCmd;
+  bool wantsTokenizer = !tokenInput || (tokenList.empty() && !prompt.empty());
+  if (!perplexityCmd && !generateCmd && !logitsCmd && !compareCmd) {
+    llvm::errs() << "ost-run: give a subcommand: perplexity, generate, logits "
+                    "or compare (see --help)\n";
     return 1;
   }
   if (wantsTokenizer && tokenizerPath.empty()) {
@@ -309,5 +373,13 @@ int main(int argc, char **argv) {
     return evaluatePerplexity(exec, *tok);
   if (generateCmd)
     return generate(exec, *tok);
+  if (compareCmd) {
+    OwningOpRef<ModuleOp> refModule =
+        mlir::ost::loadModel(referencePath, context);
+    if (!refModule)
+      return 1;
+    mlir::ost::Executor reference(*refModule, options);
+    return compareModels(exec, reference, tok.get());
+  }
   return dumpLogits(exec, tok.get());
 }
