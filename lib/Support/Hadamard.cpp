@@ -82,6 +82,35 @@ void applyFactored(T *x, int64_t n, int64_t k, const int8_t *hk, bool transpose,
     x[i] = scratch[i] * scale;
 }
 
+/// Blocks of the Sylvester part shorter than this use applyFactoredDot.
+constexpr int64_t kDotPathMaxBlock = 8;
+
+/// x ← (H ⊗ H_m)·x / sqrt(n) for one row, with `hf` the K×K factor already
+/// converted (and transposed when needed): row r of the result block column
+/// j is Σ_l hf[r][l]·X[l][j], summed with 8 independent accumulators.
+template <typename T>
+void applyFactoredDot(T *x, int64_t m, int64_t k, const T *hf, T scale,
+                      T *scratch) {
+  for (int64_t r = 0; r < k; ++r)
+    fwhtImpl(x + r * m, m);
+  for (int64_t j = 0; j < m; ++j) {
+    for (int64_t r = 0; r < k; ++r) {
+      const T *h = hf + r * k;
+      T acc[8] = {};
+      int64_t l = 0;
+      for (; l + 8 <= k; l += 8)
+        for (int u = 0; u < 8; ++u)
+          acc[u] += h[l + u] * x[(l + u) * m + j];
+      for (; l < k; ++l)
+        acc[0] += h[l] * x[l * m + j];
+      T sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
+              ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+      scratch[r * m + j] = sum * scale;
+    }
+  }
+  std::copy(scratch, scratch + k * m, x);
+}
+
 /// Looks up the factor of n. Returns false if n is unsupported; otherwise
 /// sets k and hk (null for k = 1).
 bool lookupFactor(int64_t n, int64_t &k, const int8_t *&hk) {
@@ -106,6 +135,21 @@ bool applyRowsImpl(T *x, int64_t rows, int64_t n, bool transpose) {
   if (rows < 0 || !lookupFactor(n, k, hk))
     return false;
   std::vector<T> scratch(k > 1 ? n : 0);
+  int64_t m = n / k;
+  if (k > 1 && m < kDotPathMaxBlock && rows > 0) {
+    // Small Sylvester blocks (n = K or 2K, e.g. MLP 172): the K×K product is
+    // K dot products of length K per block column. Convert H to T once per
+    // call and sum with independent accumulators (the axpy form below would
+    // be one serial chain per output).
+    std::vector<T> hf(static_cast<size_t>(k) * k);
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t l = 0; l < k; ++l)
+        hf[r * k + l] = static_cast<T>(transpose ? hk[l * k + r] : hk[r * k + l]);
+    const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(n)));
+    for (int64_t row = 0; row < rows; ++row)
+      applyFactoredDot(x + row * n, m, k, hf.data(), scale, scratch.data());
+    return true;
+  }
   for (int64_t row = 0; row < rows; ++row)
     applyFactored(x + row * n, n, k, hk, transpose, scratch.data());
   return true;
