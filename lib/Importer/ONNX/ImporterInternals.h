@@ -551,6 +551,12 @@ Value castIfNeeded(OpBuilder &builder, Location loc, Value v, Type type);
 /// A constant like `attr` (dense or resource) with shape `shape` (same
 /// number of elements), sharing its data.
 ElementsAttr reshapeElements(ElementsAttr attr, ArrayRef<int64_t> shape);
+/// `v` as a 1-D vector of `n` elements of `elementType`: `v` itself when it
+/// is one, a reshaped constant when it is a constant [1, ..., 1, n]; null
+/// otherwise. Callers check that `n` is static (a size-1 or dynamic last
+/// dimension would broadcast in ONNX).
+Value asVector(OpBuilder &builder, Location loc, Value v, int64_t n,
+               Type elementType);
 /// ost.transpose of `v` by `perm` (nothing if `perm` is the identity), with
 /// its symbolic shape recorded.
 Value createTranspose(OpBuilder &builder, ImportContext &ictx, Location loc,

@@ -399,6 +399,23 @@ static void eraseDeadFrom(PatternRewriter &rewriter,
   }
 }
 
+Value mlir::ost::importer::asVector(OpBuilder &builder, Location loc, Value v,
+                                   int64_t n, Type elementType) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || type.getElementType() != elementType || type.getRank() == 0 ||
+      type.getShape().back() != n ||
+      !llvm::all_of(type.getShape().drop_back(),
+                    [](int64_t d) { return d == 1; }))
+    return {};
+  if (type.getRank() == 1)
+    return v;
+  ElementsAttr attr = getConstantElements(v);
+  ElementsAttr flat = attr ? reshapeElements(attr, {n}) : ElementsAttr();
+  return flat ? arith::ConstantOp::create(builder, loc, cast<TypedAttr>(flat))
+                    .getResult()
+              : Value();
+}
+
 void mlir::ost::importer::eraseWithDeadProducers(PatternRewriter &rewriter,
                                                  Operation *op) {
   SmallVector<Operation *> producers;

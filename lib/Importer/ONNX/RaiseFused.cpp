@@ -30,24 +30,6 @@ using namespace mlir::ost::importer;
 
 namespace {
 
-/// `v` as a 1-D vector of `n` elements (a constant [1.., n] is reshaped).
-Value asVector(PatternRewriter &rewriter, Location loc, Value v, int64_t n,
-               Type elementType) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type || type.getElementType() != elementType || type.getRank() == 0 ||
-      type.getShape().back() != n ||
-      !llvm::all_of(type.getShape().drop_back(),
-                    [](int64_t d) { return d == 1; }))
-    return {};
-  if (type.getRank() == 1)
-    return v;
-  ElementsAttr attr = getConstantElements(v);
-  ElementsAttr flat = attr ? reshapeElements(attr, {n}) : ElementsAttr();
-  return flat ? arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(flat))
-                    .getResult()
-              : Value();
-}
-
 /// True if results [from, end) of `op` are unused.
 bool unusedFrom(Operation *op, unsigned from) {
   for (Value r : op->getResults().drop_front(from))

@@ -347,22 +347,13 @@ struct AbsorbLinearBias final : ONNXRewritePattern {
       auto bType = dyn_cast<RankedTensorType>(b.getType());
       RankedTensorType lType = linear.getType();
       int64_t n = linear.getWeight().getType().getDimSize(0);
-      if (!bType || bType.getElementType() != lType.getElementType() ||
-          bType.getRank() == 0 || bType.getRank() > lType.getRank() ||
-          ShapedType::isDynamic(n) || bType.getShape().back() != n ||
-          lType.getShape().back() != n ||
-          !llvm::all_of(bType.getShape().drop_back(),
-                        [](int64_t d) { return d == 1; }))
+      if (!bType || bType.getRank() > lType.getRank() ||
+          ShapedType::isDynamic(n) || lType.getShape().back() != n)
         continue;
-      Value bias = b;
-      if (bType.getRank() != 1) {
-        ElementsAttr attr = getConstantElements(b);
-        ElementsAttr flat = attr ? reshapeElements(attr, {n}) : ElementsAttr();
-        if (!flat)
-          continue;
-        bias = arith::ConstantOp::create(rewriter, op->getLoc(),
-                                         cast<TypedAttr>(flat));
-      }
+      Value bias =
+          asVector(rewriter, op->getLoc(), b, n, lType.getElementType());
+      if (!bias)
+        continue;
       Value result =
           LinearOp::create(rewriter, linear.getLoc(), lType, linear.getInput(),
                            linear.getWeight(), bias, linear.getRoleAttr(),

@@ -194,27 +194,17 @@ struct AbsorbNormWeight final : ONNXRewritePattern {
       auto norm = skipPassThrough(a).getDefiningOp<RMSNormOp>();
       if (!norm || norm.getWeight() || !norm->hasOneUse())
         continue;
-      auto nType = norm.getType();
+      RankedTensorType nType = norm.getType();
       auto gType = dyn_cast<RankedTensorType>(b.getType());
-      if (!gType || gType.getElementType() != nType.getElementType() ||
-          gType.getRank() > nType.getRank() || gType.getRank() == 0)
-        continue;
-      ArrayRef<int64_t> gShape = gType.getShape();
-      if (!llvm::all_of(gShape.drop_back(), [](int64_t d) { return d == 1; }))
-        continue;
-      int64_t d = gShape.back(), n = nType.getShape().back();
+      int64_t n = nType.getShape().back();
       // A static match: otherwise Mul could broadcast a size-1 dimension.
-      if (ShapedType::isDynamic(d) || d != n)
+      if (!gType || gType.getRank() > nType.getRank() ||
+          ShapedType::isDynamic(n))
         continue;
-      Value weight = b;
-      if (gType.getRank() != 1) {
-        ElementsAttr attr = getConstantElements(b);
-        ElementsAttr flat = attr ? reshapeElements(attr, {d}) : ElementsAttr();
-        if (!flat)
-          continue;
-        weight = arith::ConstantOp::create(rewriter, op->getLoc(),
-                                           cast<TypedAttr>(flat));
-      }
+      Value weight =
+          asVector(rewriter, op->getLoc(), b, n, nType.getElementType());
+      if (!weight)
+        continue;
       return replaceWithNorm(rewriter, op, norm.getInput(), weight,
                              norm.getEpsilon().convertToDouble());
     }
