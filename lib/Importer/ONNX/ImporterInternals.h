@@ -538,6 +538,12 @@ void eraseWithDeadProducers(PatternRewriter &rewriter, Operation *op);
 void replaceAndCleanUp(PatternRewriter &rewriter, Operation *op,
                        ValueRange values);
 
+/// Replaces the single result of `op` by `value`, cast to the result's type
+/// (castIfNeeded), and erases what became dead above `op`. Fails without
+/// changing anything when the types are not cast-compatible.
+LogicalResult replaceWithCast(PatternRewriter &rewriter, Operation *op,
+                              Value value);
+
 /// Static sizes of a symbolic shape as an MLIR shape (`?` for symbols).
 SmallVector<int64_t> toStaticShape(ArrayRef<SymDim> shape);
 /// A ranked tensor type of `shape` (symbols become `?`).

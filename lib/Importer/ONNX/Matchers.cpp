@@ -436,6 +436,16 @@ void mlir::ost::importer::replaceAndCleanUp(PatternRewriter &rewriter,
   eraseDeadFrom(rewriter, std::move(producers));
 }
 
+LogicalResult mlir::ost::importer::replaceWithCast(PatternRewriter &rewriter,
+                                                   Operation *op, Value value) {
+  Value result =
+      castIfNeeded(rewriter, op->getLoc(), value, op->getResult(0).getType());
+  if (!result)
+    return failure();
+  replaceAndCleanUp(rewriter, op, result);
+  return success();
+}
+
 void mlir::ost::importer::eraseDeadONNXOps(Operation *root,
                                            ImportContext *ictx) {
   bool changed = true;

@@ -373,12 +373,7 @@ struct DecomposedAttention final : ONNXRewritePattern {
     Value attn = AttentionOp::create(rewriter, loc, query.getType(), query, key,
                                      value, maskOperand, scaleAttr, causal);
     Value back = createTranspose(rewriter, ictx, loc, attn, toBTHD);
-    Value result =
-        castIfNeeded(rewriter, loc, back, op->getResult(0).getType());
-    if (!result)
-      return failure();
-    replaceAndCleanUp(rewriter, op, result);
-    return success();
+    return replaceWithCast(rewriter, op, back);
   }
 };
 

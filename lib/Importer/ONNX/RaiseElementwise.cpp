@@ -48,12 +48,8 @@ struct MulSigmoidToSiLU final : ONNXRewritePattern {
           !floatTensor(x))
         continue;
       Value silu = SiLUOp::create(rewriter, op->getLoc(), x);
-      Value result = castIfNeeded(rewriter, op->getLoc(), silu,
-                                  op->getResult(0).getType());
-      if (!result)
-        continue;
-      replaceAndCleanUp(rewriter, op, result);
-      return success();
+      if (succeeded(replaceWithCast(rewriter, op, silu)))
+        return success();
     }
     return failure();
   }

@@ -288,12 +288,7 @@ struct FusedRotaryEmbedding final : ONNXRewritePattern {
     Value back = threeD
                      ? mergeHeads(rewriter, ictx, loc, rope)
                      : createTranspose(rewriter, ictx, loc, rope, {0, 2, 1, 3});
-    Value result =
-        castIfNeeded(rewriter, loc, back, op->getResult(0).getType());
-    if (!result)
-      return failure();
-    replaceAndCleanUp(rewriter, op, result);
-    return success();
+    return replaceWithCast(rewriter, op, back);
   }
 };
 

@@ -358,12 +358,8 @@ struct AbsorbLinearBias final : ONNXRewritePattern {
           LinearOp::create(rewriter, linear.getLoc(), lType, linear.getInput(),
                            linear.getWeight(), bias, linear.getRoleAttr(),
                            linear.getLayerAttr());
-      result = castIfNeeded(rewriter, op->getLoc(), result,
-                            op->getResult(0).getType());
-      if (!result)
-        continue;
-      replaceAndCleanUp(rewriter, op, result);
-      return success();
+      if (succeeded(replaceWithCast(rewriter, op, result)))
+        return success();
     }
     return failure();
   }

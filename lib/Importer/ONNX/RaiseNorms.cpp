@@ -125,11 +125,8 @@ Value matchInverseSqrt(Value r) {
 LogicalResult replaceWithNorm(PatternRewriter &rewriter, Operation *op, Value x,
                               Value weight, double eps) {
   auto norm = RMSNormOp::create(rewriter, op->getLoc(), x, weight, eps);
-  Value result =
-      castIfNeeded(rewriter, op->getLoc(), norm, op->getResult(0).getType());
-  if (!result)
+  if (failed(replaceWithCast(rewriter, op, norm)))
     return rewriter.notifyMatchFailure(op, "result type mismatch");
-  replaceAndCleanUp(rewriter, op, result);
   return success();
 }
 

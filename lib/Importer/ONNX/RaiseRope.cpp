@@ -541,12 +541,7 @@ private:
       return failure();
     Value rope = RopeOp::create(rewriter, loc, x, cosV, sinV, layout);
     Value back = createTranspose(rewriter, ictx, loc, rope, perm);
-    Value result =
-        castIfNeeded(rewriter, loc, back, op->getResult(0).getType());
-    if (!result)
-      return failure();
-    replaceAndCleanUp(rewriter, op, result);
-    return success();
+    return replaceWithCast(rewriter, op, back);
   }
 };
 

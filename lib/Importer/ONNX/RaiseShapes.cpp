@@ -69,12 +69,7 @@ struct TransposeToOST final : ONNXRewritePattern {
         !isa<RankedTensorType>(op->getResult(0).getType()))
       return failure();
     Value t = createTranspose(rewriter, ictx, op->getLoc(), input, perm);
-    Value result =
-        castIfNeeded(rewriter, op->getLoc(), t, op->getResult(0).getType());
-    if (!result)
-      return failure();
-    replaceAndCleanUp(rewriter, op, result);
-    return success();
+    return replaceWithCast(rewriter, op, t);
   }
 };
 
@@ -149,11 +144,7 @@ struct ReshapeToTensor final : ONNXRewritePattern {
       result = tensor::CollapseShapeOp::create(rewriter, loc, src, *reassoc);
     }
     ictx.setShape(result, *out);
-    result = castIfNeeded(rewriter, loc, result, resType);
-    if (!result)
-      return failure();
-    replaceAndCleanUp(rewriter, op, result);
-    return success();
+    return replaceWithCast(rewriter, op, result);
   }
 };
 
