@@ -397,6 +397,11 @@ std::optional<SymShape> reshapeShape(DimSymbols &dims, ArrayRef<SymDim> input,
                                      ArrayRef<SymInt> target, bool allowZero);
 /// Normalizes an axis in [-rank, rank); std::nullopt when out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+/// The `axes` of a generic op (Reduce*, Unsqueeze, Squeeze): the attribute,
+/// or the constant input 1 of newer opsets, each normalized against `rank`;
+/// std::nullopt when absent, not constant or out of range.
+std::optional<SmallVector<int64_t>> getNormalizedAxes(Operation *op,
+                                                      int64_t rank);
 /// Reassociation of a pure expansion (from `small` to `large` rank) or
 /// collapse, by symbolic products; std::nullopt if it is neither.
 std::optional<SmallVector<SmallVector<int64_t, 2>>>

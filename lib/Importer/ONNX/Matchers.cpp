@@ -399,6 +399,24 @@ static void eraseDeadFrom(PatternRewriter &rewriter,
   }
 }
 
+std::optional<SmallVector<int64_t>>
+mlir::ost::importer::getNormalizedAxes(Operation *op, int64_t rank) {
+  std::optional<SmallVector<int64_t>> axes = getIntsAttr(op, "axes");
+  if (!axes)
+    if (Value in = getONNXInput(op, 1))
+      axes = getIntConstant(in);
+  if (!axes)
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (int64_t a : *axes) {
+    std::optional<int64_t> n = normalizeAxis(a, rank);
+    if (!n)
+      return std::nullopt;
+    out.push_back(*n);
+  }
+  return out;
+}
+
 Value mlir::ost::importer::asVector(OpBuilder &builder, Location loc, Value v,
                                    int64_t n, Type elementType) {
   auto type = dyn_cast<RankedTensorType>(v.getType());

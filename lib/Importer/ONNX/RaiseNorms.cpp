@@ -29,25 +29,6 @@ bool isScalar(Value v, double expected) {
   return c && *c == expected;
 }
 
-/// The normalized axes of a Reduce op (attribute, or input from opset 18).
-std::optional<SmallVector<int64_t>> reduceAxes(Operation *reduce,
-                                               int64_t rank) {
-  std::optional<SmallVector<int64_t>> axes = getIntsAttr(reduce, "axes");
-  if (!axes)
-    if (Value in = getONNXInput(reduce, 1))
-      axes = getIntConstant(in);
-  if (!axes)
-    return std::nullopt;
-  SmallVector<int64_t> out;
-  for (int64_t a : *axes) {
-    std::optional<int64_t> n = normalizeAxis(a, rank);
-    if (!n)
-      return std::nullopt;
-    out.push_back(*n);
-  }
-  return out;
-}
-
 /// Matches `mean(x^2, last axis, keepdims) + eps` (the argument of the
 /// square root) for the given x; sets `eps` or notes why not.
 enum class Match { No, Yes, Failed };
@@ -73,7 +54,7 @@ Match matchVariancePlusEps(Value e, Value x, double &eps, std::string &why) {
     if (!isSquare)
       continue;
     std::optional<SmallVector<int64_t>> axes =
-        reduceAxes(mean, xType.getRank());
+        getNormalizedAxes(mean, xType.getRank());
     if (!axes || axes->size() != 1 || axes->front() != xType.getRank() - 1 ||
         getIntAttr(mean, "keepdims", 1) != 1)
       continue;

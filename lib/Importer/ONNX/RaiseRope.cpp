@@ -154,19 +154,11 @@ std::optional<TraceResult> traceTable(ImportContext &ictx, Value t) {
     auto outType = dyn_cast<RankedTensorType>(u->getResult(0).getType());
     if (!outType)
       return std::nullopt;
-    std::optional<SmallVector<int64_t>> axes = getIntsAttr(u, "axes");
-    if (!axes)
-      if (Value a = getONNXInput(u, 1))
-        axes = getIntConstant(a);
+    std::optional<SmallVector<int64_t>> axes =
+        getNormalizedAxes(u, outType.getRank());
     if (!axes)
       return std::nullopt;
-    SmallVector<int64_t> norm;
-    for (int64_t a : *axes) {
-      std::optional<int64_t> n = normalizeAxis(a, outType.getRank());
-      if (!n)
-        return std::nullopt;
-      norm.push_back(*n);
-    }
+    SmallVector<int64_t> &norm = *axes;
     if (static_cast<size_t>(outType.getRank()) != roles.size() + norm.size())
       return std::nullopt;
     SmallVector<int64_t> next;
@@ -289,11 +281,8 @@ Value matchRotateEveryTwo(ImportContext &ictx, Value rot) {
         getONNXDef(skipPassThrough(getONNXInput(concat, i)), "Unsqueeze");
     if (!u)
       return {};
-    std::optional<SmallVector<int64_t>> axes = getIntsAttr(u, "axes");
-    if (!axes)
-      if (Value a = getONNXInput(u, 1))
-        axes = getIntConstant(a);
-    if (!axes || axes->size() != 1 || normalizeAxis(axes->front(), 5) != 4)
+    std::optional<SmallVector<int64_t>> axes = getNormalizedAxes(u, 5);
+    if (!axes || axes->size() != 1 || axes->front() != 4)
       return {};
     parts[i] = skipPassThrough(getONNXInput(u, 0));
   }
