@@ -19,4 +19,7 @@ void mlir::ost::registerAllDialects(DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
 }
 
-void mlir::ost::registerAllPasses() { registerOSTPasses(); }
+void mlir::ost::registerAllPasses() {
+  registerOSTPasses();
+  registerOSTPipelines();
+}

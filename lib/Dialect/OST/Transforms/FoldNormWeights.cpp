@@ -10,13 +10,13 @@
 
 #include "ost/Dialect/OST/Transforms/Passes.h"
 
+#include "WeightConstants.h"
+
 #include "ost/Dialect/OST/IR/OSTOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::ost {
@@ -24,44 +24,6 @@ namespace mlir::ost {
 #include "ost/Dialect/OST/Transforms/Passes.h.inc"
 
 namespace {
-
-/// Constants with at least this many elements are written as dense_resource
-/// blobs (never inline dense<...> for weights).
-constexpr int64_t kResourceThreshold = 64;
-
-/// The f32 values of a constant `dense` or `dense_resource` tensor, or
-/// failure (non-constant, other element type, missing blob).
-FailureOr<std::vector<float>> getF32Constant(Value value) {
-  Attribute attr;
-  if (!matchPattern(value, m_Constant(&attr)))
-    return failure();
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || !type.getElementType().isF32())
-    return failure();
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  if (auto res = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef();
-    if (!data || static_cast<int64_t>(data->size()) != type.getNumElements())
-      return failure();
-    return std::vector<float>(data->begin(), data->end());
-  }
-  return failure();
-}
-
-/// A constant holding `data` (`dense_resource` when large).
-Value createF32Constant(OpBuilder &builder, Location loc, RankedTensorType type,
-                        ArrayRef<float> data, StringRef blobName) {
-  Attribute attr;
-  if (type.getNumElements() >= kResourceThreshold)
-    attr = DenseF32ResourceElementsAttr::get(
-        type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
-  else
-    attr = DenseElementsAttr::get(type, data);
-  return arith::ConstantOp::create(builder, loc, type, cast<TypedAttr>(attr));
-}
 
 /// The weight operand of a linear-like consumer of `norm`, or null when
 /// `user` is not a linear reading the norm as its activation.

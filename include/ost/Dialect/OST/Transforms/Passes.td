@@ -100,4 +100,120 @@ def OSTFoldNormWeightsPass : Pass<"ost-fold-norm-weights", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def OSTInsertTransformsPass : Pass<"ost-insert-transforms", "ModuleOp"> {
+  let summary = "insert OSTQuant's equivalent transformation pairs";
+  let description = [{
+    Inserts the learnable transform pairs of OSTQuant (METHOD.md §2.2–2.3)
+    and the fixed online Hadamards into a LLaMA-family decoder, keeping the
+    float network exactly equivalent. Each pair is an `ost.param` (a
+    first-class value: initialized, calibrated, saved and loaded with the
+    module) applied on one side and undone on the other:
+
+    | `pairs=` | parameter | applied | undone |
+    |---|---|---|---|
+    | `res` | `R_res` (`!ost.rotation<d>`) | embedding output; o/down output rows | q/k/v/gate/up and head input columns |
+    | `attn` | `layers.L.S_attn` | input norm output `÷ s` | q/k/v input columns `× s` |
+    | `ffn` | `layers.L.S_ffn` | post-attention norm output `÷ s` | gate/up input columns `× s` |
+    | `qk` | `layers.L.S_qk` | k output rows `× s` | q output rows `÷ s` (repeated per group) |
+    | `ov` | `layers.L.S_ov`, `layers.L.R_ov` | v output rows `÷ s`, then `R_hᵀ` per KV head | o input columns (repeated per group) |
+    | `ud` | `layers.L.S_ud` | up output rows `÷ s` | down input columns `× s` |
+
+    `S_qk` ties the scales of every RoPE channel pair (`i` and `i + dh/2`
+    for `rotate_half`, `2i` and `2i+1` for `interleaved`): its parameter has
+    `h_kv·dh/2` entries expanded with `ost.repeat_heads`, which is what makes
+    the pair exact under RoPE. Per-KV-head parameters are repeated over the
+    query heads of each group (grouped-query attention).
+
+    `down-hadamard` inserts the online Hadamard `𝓗` (size `n = K·2^m`)
+    before every down_proj and `W_down·diag(s_ud)·𝓗ᵀ` on the weight (the
+    exactly equivalent order of METHOD.md §2.4); `qk-hadamard` inserts the
+    online Hadamard of the head size on Q and K after RoPE (for KV-cache
+    quantization; no weight side, since `q·k` is unchanged). A size with no
+    known Hadamard matrix is an error naming the size and the supported
+    orders.
+
+    Parameters are created without a value, with the `init` method the
+    paper uses (`hadamard` for rotations, `ones` for scales); run
+    `ost-init-transforms` next. `R_res` needs unit norms (run
+    `ost-fold-norm-weights` first, or the pass fails naming the norm). A
+    module that already holds transform parameters is rejected.
+
+    ```mlir
+    // before: %n = ost.rms_norm %x ; %q = ost.linear %n, %wq
+    %sa = ost.param "layers.0.S_attn" {init = #ost.init<ones>} : !ost.scale<64>
+    %na = ost.apply %sa to %n inverse : !ost.scale<64>, tensor<1x8x64xf32>
+    %wq1 = ost.transform_weight %wq by %sa side input inverse : tensor<64x64xf32>, !ost.scale<64>
+    %q = ost.linear %na, %wq1 : ...
+    ```
+  }];
+  let options = [
+    ListOption<"pairs", "pairs", "std::string",
+               "Pairs to insert: res, attn, ffn, qk, ov, ud, or all (default) "
+               "or none">,
+    Option<"downHadamard", "down-hadamard", "bool", /*default=*/"true",
+           "Insert the online Hadamard before every down_proj">,
+    Option<"qkHadamard", "qk-hadamard", "bool", /*default=*/"false",
+           "Insert the online Hadamard on Q and K after RoPE">,
+  ];
+}
+
+def OSTInitTransformsPass : Pass<"ost-init-transforms", "ModuleOp"> {
+  let summary = "give every transform parameter its initial value";
+  let description = [{
+    Sets the `value` of each `ost.param` that has none (or of every one with
+    `overwrite`):
+
+    * `method` (rotations and block rotations; default: each parameter's own
+      `init` attribute): `identity`; `hadamard`, the random-sign Hadamard
+      `D·𝓗ᵀ` (per block for `R_ov`); `random-orthogonal`, a Haar-random
+      orthogonal matrix (QR of a Gaussian matrix); `womi` (METHOD.md §3):
+      for `R_res`, the eigenvectors `Q` of the covariance of the stacked rows
+      of every q/k/v/gate/up weight that `R_res` feeds, times a random-sign
+      Hadamard (`Q·D·𝓗ᵀ`); for `R_ov`, per KV head, the same built from the
+      o_proj input columns of the head's query group.
+    * `scales`: `ones` (default) or `random` (log-normal, `exp(0.5·N(0,1))`;
+      for equivalence tests).
+    * `seed`: every parameter draws from its own stream derived from its
+      name and the sum of this seed and the seed of its `init` attribute
+      (which then records that sum), so results do not depend on the order
+      of parameters and a module can pin individual seeds.
+
+    Everything is computed in float64 and stored as float32. WOMI needs the
+    weights it analyses to be constants; Hadamard-based methods need a known
+    Hadamard matrix of the parameter's size (an error otherwise).
+  }];
+  let options = [
+    Option<"method", "method", "std::string", /*default=*/"\"\"",
+           "Rotation init: identity, hadamard, random-orthogonal or womi "
+           "(default: each parameter's init attribute)">,
+    Option<"scales", "scales", "std::string", /*default=*/"\"ones\"",
+           "Scale init: ones or random">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of the random streams">,
+    Option<"overwrite", "overwrite", "bool", /*default=*/"false",
+           "Re-initialize parameters that already hold a value">,
+  ];
+}
+
+def OSTFoldTransformsPass : Pass<"ost-fold-transforms", "ModuleOp"> {
+  let summary = "fold every transform pair into the weights";
+  let description = [{
+    Turns a transformed module back into an ordinary model (METHOD.md §2.3,
+    §2.5): every chain of `ost.transform_weight` on a constant weight becomes
+    one new constant, computed in float64 and rounded once; `ost.apply` of a
+    parameter on an embedding's output is folded into the table (`E·T`) and
+    `ost.apply` of a scale on an RMSNorm's output into the norm weight
+    (`γ ⊘ s`). What remains is the deployed graph: the online Hadamards
+    (`ost.apply` of `ost.hadamard` becomes `ost.online_hadamard`) and the
+    norm scale vectors. Parameters, Hadamards and repeat_heads left unused
+    are erased.
+
+    Every parameter must hold a value (`ost-init-transforms` or a calibrated
+    checkpoint); a parameter used in a way that cannot be folded (an apply
+    of a rotation anywhere but after an embedding, a non-constant weight) is
+    an error naming the use.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // OST_DIALECT_OST_TRANSFORMS_PASSES_TD
