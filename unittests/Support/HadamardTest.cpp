@@ -281,6 +281,61 @@ TEST(Hadamard, DenseRowsMatchForRealWidths) {
   }
 }
 
+// Acceptance of issue 4: the online Hadamards of LLaMA-2-7B (11008 = 172·64)
+// and LLaMA-3-8B (14336 = 28·512) are exactly orthogonal. The ±1 matrix
+// H_n = H_K ⊗ H_{2^m} has H_n·H_nᵀ = n·I iff its factors do; both factors
+// are checked exactly in integers, and so are all pairs among 160 rows of
+// H_n itself (every residue class of the Sylvester part and of the K block).
+TEST(Hadamard, RealWidthsAreExactlyOrthogonal) {
+  for (auto [n, k] : {std::pair<int64_t, int64_t>{11008, 172}, {14336, 28}}) {
+    ASSERT_EQ(getHadamardFactor(n), k);
+    int64_t m = n / k;
+    std::vector<int8_t> hk = getHadamardMatrix(k);
+    ASSERT_EQ(static_cast<int64_t>(hk.size()), k * k);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < k; ++j) {
+        int64_t dot = 0;
+        for (int64_t c = 0; c < k; ++c)
+          dot += hk[i * k + c] * hk[j * k + c];
+        ASSERT_EQ(dot, i == j ? k : 0) << "H_" << k << " rows " << i << ", " << j;
+      }
+    std::mt19937_64 rng(n);
+    std::vector<int64_t> rows;
+    for (int r = 0; r < 160; ++r)
+      rows.push_back(static_cast<int64_t>(rng() % n));
+    rows.push_back(0);
+    rows.push_back(n - 1);
+    std::vector<std::vector<int8_t>> dense;
+    for (int64_t row : rows) {
+      std::vector<int8_t> v(n);
+      for (int64_t col = 0; col < n; ++col)
+        v[col] = static_cast<int8_t>(hk[(row / m) * k + col / m] *
+                                     sylvester(row % m, col % m));
+      dense.push_back(std::move(v));
+    }
+    for (size_t a = 0; a < rows.size(); ++a)
+      for (size_t b = a; b < rows.size(); ++b) {
+        int64_t dot = 0;
+        for (int64_t col = 0; col < n; ++col)
+          dot += dense[a][col] * dense[b][col];
+        ASSERT_EQ(dot, rows[a] == rows[b] ? n : 0)
+            << "H_" << n << " rows " << rows[a] << ", " << rows[b];
+      }
+    // The fast transform is this matrix: it maps e_row to column row of
+    // 𝓗 (= row row of 𝓗ᵀ = 𝓗, symmetric up to the K factor's transpose).
+    std::vector<double> e(n, 0.0);
+    e[rows[0]] = 1.0;
+    ASSERT_TRUE(applyHadamard(e.data(), n));
+    double scale = std::sqrt(static_cast<double>(n));
+    for (int64_t i = 0; i < n; i += 97)
+      EXPECT_NEAR(e[i] * scale,
+                  static_cast<double>(hk[(i / m) * k + rows[0] / m] *
+                                      sylvester(i % m, rows[0] % m)),
+                  1e-12)
+          << i;
+  }
+}
+
 TEST(Hadamard, TransposeInverts) {
   std::vector<int64_t> sizes(std::begin(kSmallSizes), std::end(kSmallSizes));
   sizes.insert(sizes.end(), std::begin(kLargeSizes), std::end(kLargeSizes));
