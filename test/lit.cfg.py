@@ -6,6 +6,7 @@
 #   cuda-device  an NVIDIA GPU and driver are usable (nvidia-smi works)
 #   real-data    ../shared/data (real models and text) exists
 #   python-torch the system python3 has torch and onnx (model exporters)
+#   python-matplotlib  the system python3 has matplotlib (ost.plots)
 #   ort-node     node + onnxruntime-node in tools/ort (scripts/install-ort.sh)
 # ===---------------------------------------------------------------------=== #
 
@@ -81,6 +82,19 @@ else:
 if config.have_python_torch:
     config.available_features.add("python-torch")
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+
+def _python_has(module):
+    try:
+        return subprocess.run(["/usr/bin/python3", "-c", "import " + module],
+                              capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+# Cheap enough to probe at lit time (unlike torch).
+if _python_has("matplotlib"):
+    config.available_features.add("python-matplotlib")
 
 # ONNX Runtime for node, installed into tools/ort by scripts/install-ort.sh.
 if shutil.which("node") and os.path.exists(os.path.join(

@@ -5,8 +5,9 @@
 // Walks a func.func op by op, binds every SSA value to a runtime value, and
 // dispatches each op to its dialect's handler. Checks function arguments,
 // op results and return values against their IR types (dynamic dimensions
-// match anything), optionally scans results for NaN/Inf, and keeps values
-// computed only from constants and parameters between runs.
+// match anything), optionally scans results for NaN/Inf, keeps values
+// computed only from constants and parameters between runs, and calls the
+// optional op observer before each op.
 //
 //===----------------------------------------------------------------------===//
 
@@ -175,12 +176,14 @@ public:
   ExecutorOptions options;
   llvm::StringMap<Tensor> parameters;
   DenseMap<Value, RuntimeValue> cache;
+  OpObserver observer;
 
 private:
   FailureOr<SmallVector<RuntimeValue>>
   callFunction(func::FuncOp func, ArrayRef<RuntimeValue> args, unsigned depth);
   LogicalResult executeOp(Operation *op, Frame &frame, unsigned depth);
   LogicalResult checkResults(Operation *op, ArrayRef<RuntimeValue> results);
+  void notifyObserver(Operation *op, ArrayRef<RuntimeValue> operands);
 
   OpContext opContext() const {
     OpContext ctx;
@@ -278,6 +281,8 @@ LogicalResult Executor::Impl::executeOp(Operation *op, Frame &frame,
     operands.push_back(it->second);
     allConstant = allConstant && frame.constant.contains(v);
   }
+  if (observer)
+    notifyObserver(op, operands);
 
   // Reuse values computed from constants and parameters in an earlier run.
   if (allConstant && op->getNumResults() > 0 &&
@@ -325,6 +330,14 @@ LogicalResult Executor::Impl::executeOp(Operation *op, Frame &frame,
     }
   }
   return success();
+}
+
+void Executor::Impl::notifyObserver(Operation *op,
+                                    ArrayRef<RuntimeValue> operands) {
+  SmallVector<const Tensor *, 4> tensors;
+  for (const RuntimeValue &value : operands)
+    tensors.push_back(value.getTensor());
+  observer(op, tensors);
 }
 
 LogicalResult Executor::Impl::checkResults(Operation *op,
@@ -402,6 +415,10 @@ void Executor::clearParameters() {
 }
 
 void Executor::clearCache() { impl->cache.clear(); }
+
+void Executor::setObserver(OpObserver observer) {
+  impl->observer = std::move(observer);
+}
 
 const ExecutorOptions &Executor::getOptions() const { return impl->options; }
 

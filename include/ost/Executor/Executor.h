@@ -15,6 +15,10 @@
 // type). Integer tensors hold token ids, quantization levels, zero points and
 // packed weights.
 //
+// An optional observer (Executor::setObserver) sees every op with its operand
+// values before it runs; analyses such as QSUR (docs/QSUR.md) use it to look
+// at intermediate activations.
+//
 // Errors (unsupported ops, missing parameter values, out-of-range token ids,
 // runtime shape mismatches, non-finite values with checkFinite) are reported
 // as diagnostics at the op's location through the module's MLIRContext, and
@@ -30,6 +34,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
+#include <functional>
 #include <memory>
 
 namespace mlir::ost {
@@ -57,6 +62,13 @@ struct ExecutorOptions {
   /// Maximum depth of nested func.call.
   unsigned maxCallDepth = 64;
 };
+
+/// Called before each op of a run with the op and its operand values: one
+/// pointer per operand, null for operands that are not tensors (transforms,
+/// scalars). The tensors are valid only during the call. Used by analyses
+/// that look at intermediate activations (QSUR); must not modify the module.
+using OpObserver =
+    std::function<void(Operation *op, ArrayRef<const Tensor *> operands)>;
 
 /// Interprets functions of one module. The module must outlive the
 /// Executor and must not be modified while cached values are kept (call
@@ -87,6 +99,13 @@ public:
 
   /// Drops the values kept by ExecutorOptions::cacheConstants.
   void clearCache();
+
+  /// Calls `observer` before every op of every later run, including the ops
+  /// of called functions, in execution order. Ops whose results are reused
+  /// from the constant cache (ExecutorOptions::cacheConstants) are observed
+  /// too, with the same operands, so every run sees every op. A null
+  /// observer removes it; without one the interpreter does no extra work.
+  void setObserver(OpObserver observer);
 
   /// The options this executor runs with.
   const ExecutorOptions &getOptions() const;
