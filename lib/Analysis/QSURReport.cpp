@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <functional>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::ost;
@@ -73,59 +74,39 @@ llvm::json::Value QSURReport::toJSON() const {
   using llvm::json::Array;
   using llvm::json::Object;
   using Getter = std::function<llvm::json::Value(const QSURSiteStats &)>;
-  auto optional = [](const std::optional<QSURResult> &r,
-                     double QSURResult::*field) -> std::optional<double> {
-    if (!r)
-      return std::nullopt;
-    return (*r).*field;
+  using Result = std::optional<QSURResult> QSURSiteStats::*;
+  // A QSURResult field of one of a site's results (null when absent).
+  auto resultField = [](Result which, auto QSURResult::*field) -> Getter {
+    return [=](const QSURSiteStats &s) -> llvm::json::Value {
+      const std::optional<QSURResult> &r = s.*which;
+      if (!r)
+        return nullptr;
+      if constexpr (std::is_same_v<std::decay_t<decltype((*r).*field)>,
+                                   double>)
+        return number((*r).*field);
+      else
+        return (*r).*field;
+    };
   };
+  const Result act = &QSURSiteStats::activation,
+               withMean = &QSURSiteStats::activationWithMean,
+               weight = &QSURSiteStats::weight;
   // One object {variant: value} per quantity.
   const std::pair<const char *, Getter> fields[] = {
-      {"log_qsur",
-       [&](const QSURSiteStats &s) {
-         return number(optional(s.activation, &QSURResult::logQsur));
-       }},
-      {"log_qsur_per_dim",
-       [&](const QSURSiteStats &s) {
-         return number(optional(s.activation, &QSURResult::logQsurPerDim));
-       }},
-      {"log_qsur_with_mean",
-       [&](const QSURSiteStats &s) {
-         return number(optional(s.activationWithMean, &QSURResult::logQsur));
-       }},
+      {"log_qsur", resultField(act, &QSURResult::logQsur)},
+      {"log_qsur_per_dim", resultField(act, &QSURResult::logQsurPerDim)},
+      {"log_qsur_with_mean", resultField(withMean, &QSURResult::logQsur)},
       {"log_qsur_with_mean_per_dim",
-       [&](const QSURSiteStats &s) {
-         return number(
-             optional(s.activationWithMean, &QSURResult::logQsurPerDim));
-       }},
-      {"weight_log_qsur",
-       [&](const QSURSiteStats &s) {
-         return number(optional(s.weight, &QSURResult::logQsur));
-       }},
+       resultField(withMean, &QSURResult::logQsurPerDim)},
+      {"weight_log_qsur", resultField(weight, &QSURResult::logQsur)},
       {"weight_log_qsur_per_dim",
-       [&](const QSURSiteStats &s) {
-         return number(optional(s.weight, &QSURResult::logQsurPerDim));
-       }},
-      {"max_eigenvalue",
-       [&](const QSURSiteStats &s) {
-         return number(optional(s.activation, &QSURResult::maxEigenvalue));
-       }},
-      {"max_diagonal",
-       [&](const QSURSiteStats &s) {
-         return number(optional(s.activation, &QSURResult::maxDiagonal));
-       }},
+       resultField(weight, &QSURResult::logQsurPerDim)},
+      {"max_eigenvalue", resultField(act, &QSURResult::maxEigenvalue)},
+      {"max_diagonal", resultField(act, &QSURResult::maxDiagonal)},
       {"clamped_eigenvalues",
-       [&](const QSURSiteStats &s) -> llvm::json::Value {
-         if (!s.activation)
-           return nullptr;
-         return s.activation->clampedEigenvalues;
-       }},
+       resultField(act, &QSURResult::clampedEigenvalues)},
       {"weight_clamped_eigenvalues",
-       [&](const QSURSiteStats &s) -> llvm::json::Value {
-         if (!s.weight)
-           return nullptr;
-         return s.weight->clampedEigenvalues;
-       }},
+       resultField(weight, &QSURResult::clampedEigenvalues)},
       {"weight_rows",
        [&](const QSURSiteStats &s) -> llvm::json::Value {
          return s.weightRows;
