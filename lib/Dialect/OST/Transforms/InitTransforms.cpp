@@ -74,6 +74,16 @@ Value chainBase(TransformWeightOp tw) {
   return w;
 }
 
+/// The seed of block `block` of a parameter with `blocks` blocks: the
+/// parameter's own stream, or one per block of a block rotation.
+uint64_t blockSeed(ParamOp param, uint64_t paramSeed, int64_t block,
+                   int64_t blocks) {
+  std::string streamName = param.getName().str();
+  if (blocks > 1)
+    streamName += "#" + std::to_string(block);
+  return deriveSeed(paramSeed, streamName);
+}
+
 class OSTInitTransformsPass final
     : public impl::OSTInitTransformsPassBase<OSTInitTransformsPass> {
 public:
@@ -165,10 +175,7 @@ FailureOr<std::vector<double>>
 OSTInitTransformsPass::initBlock(ParamOp param, InitMethod m,
                                  uint64_t paramSeed, int64_t n, int64_t block,
                                  int64_t blocks) {
-  std::string streamName = param.getName().str();
-  if (blocks > 1)
-    streamName += "#" + std::to_string(block);
-  uint64_t s = deriveSeed(paramSeed, streamName);
+  uint64_t s = blockSeed(param, paramSeed, block, blocks);
   switch (m) {
   case InitMethod::Identity:
   case InitMethod::Ones: {
@@ -225,11 +232,8 @@ OSTInitTransformsPass::initParam(ParamOp param,
     for (int64_t b = 0; b < blocks; ++b) {
       std::vector<double> block;
       if (m == InitMethod::Womi) {
-        std::string streamName = param.getName().str();
-        if (blocks > 1)
-          streamName += "#" + std::to_string(b);
-        llvm::Expected<std::vector<double>> r =
-            womiRotation(covs[b], n, deriveSeed(paramSeed, streamName));
+        llvm::Expected<std::vector<double>> r = womiRotation(
+            covs[b], n, blockSeed(param, paramSeed, b, blocks));
         if (!r)
           return param.emitError() << "WOMI for '" << param.getName()
                                    << "' failed: "
