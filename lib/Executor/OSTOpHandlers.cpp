@@ -273,6 +273,8 @@ mlir::ost::detail::executeOSTOp(Operation *operation,
       })
       .Case([&](FakeQuantOp op) {
         QuantParams params = QuantParams::fromAttr(op.getSpec());
+        if (FloatAttr clip = op.getClipSearchAttr())
+          params.clipSearchNorm = clip.getValueAsDouble();
         return withTensors({op.getInput()}, [&](Tensors t) {
           return fakeQuant(*t[0], params, kctx);
         });

@@ -133,8 +133,7 @@ std::pair<float, float> minMax(const float *x, int64_t n) {
 /// Fake-quantizes n contiguous floats with one grid.
 void fakeQuantSegment(const float *in, float *out, int64_t n,
                       const QuantParams &params) {
-  auto [lo, hi] = minMax(in, n);
-  QuantGrid grid = QuantGrid::compute(lo, hi, params);
+  QuantGrid grid = searchClipGrid(in, n, params);
   for (int64_t i = 0; i < n; ++i)
     out[i] = grid.dequantize(grid.quantize(in[i]));
 }
@@ -209,6 +208,33 @@ perTokenLayout(ArrayRef<int64_t> shape, const QuantParams &params) {
 // Kernels
 //===----------------------------------------------------------------------===//
 
+QuantGrid mlir::ost::searchClipGrid(const float *x, int64_t n,
+                                    const QuantParams &params) {
+  auto [lo, hi] = minMax(x, n);
+  QuantGrid best = QuantGrid::compute(lo, hi, params);
+  if (params.clipSearchNorm <= 0.0 || n == 0)
+    return best;
+  double norm = params.clipSearchNorm;
+  double bestErr = std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < params.clipSearchSteps; ++i) {
+    float shrink = 1.0f - static_cast<float>(i) / 100.0f;
+    if (!(shrink > 0.0f))
+      break;
+    QuantGrid grid = QuantGrid::compute(shrink * lo, shrink * hi, params);
+    double err = 0.0;
+    for (int64_t j = 0; j < n; ++j) {
+      double d = std::fabs(static_cast<double>(
+          grid.dequantize(grid.quantize(x[j])) - x[j]));
+      err += norm == 2.0 ? d * d : std::pow(d, norm);
+    }
+    if (err < bestErr) {
+      bestErr = err;
+      best = grid;
+    }
+  }
+  return best;
+}
+
 KernelResult mlir::ost::fakeQuant(const Tensor &x, const QuantParams &params,
                                   const KernelContext &ctx) {
   if (!x.isFloat())
@@ -243,6 +269,15 @@ KernelResult mlir::ost::fakeQuant(const Tensor &x, const QuantParams &params,
     });
     break;
   }
+  case Granularity::PerChannel:
+    // A clip search needs contiguous groups; per_channel on axis 0 of a
+    // rank-2 weight has them (one row per channel).
+    if (!(params.clipSearchNorm > 0.0 && params.axis == 0 &&
+          x.getRank() == 2)) {
+      fakeQuantPerChannel(x, out, *groupLen, params, ctx.numThreads);
+      break;
+    }
+    [[fallthrough]];
   case Granularity::PerToken: {
     int64_t len = *groupLen;
     parallelFor(numel / len, grainFor(len), ctx.numThreads,
@@ -252,9 +287,6 @@ KernelResult mlir::ost::fakeQuant(const Tensor &x, const QuantParams &params,
                 });
     break;
   }
-  case Granularity::PerChannel:
-    fakeQuantPerChannel(x, out, *groupLen, params, ctx.numThreads);
-    break;
   }
   return out;
 }

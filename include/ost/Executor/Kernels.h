@@ -152,6 +152,12 @@ struct QuantParams {
   /// Contiguous elements of the last dimension sharing a scale; 0: none.
   int64_t groupSize = 0;
   float clipRatio = 1.0f;
+  /// With a value p > 0, every scale group searches its clip range (see
+  /// searchClipGrid) minimizing Σ|x̂ − x|^p; 0 computes the grid from the
+  /// group's min/max directly.
+  double clipSearchNorm = 0.0;
+  /// Number of shrink factors 1, 0.99, … tried by the clip search.
+  int64_t clipSearchSteps = 80;
 
   /// The parameters of a #ost.qspec attribute.
   static QuantParams fromAttr(QuantSpecAttr spec);
@@ -179,6 +185,13 @@ struct QuantGrid {
   /// The value of a level.
   float dequantize(float level) const { return (level - zeroPoint) * scale; }
 };
+
+/// The grid of one scale group of `n` contiguous values. Without a clip
+/// search (params.clipSearchNorm == 0) it is QuantGrid::compute(min, max).
+/// With one (METHOD §5.6/§5.7), it tries the grids of (f·min, f·max) for
+/// f = 1 − i/100, i < clipSearchSteps, and returns the first one with the
+/// smallest Σ|x̂ − x|^clipSearchNorm (accumulated in double).
+QuantGrid searchClipGrid(const float *x, int64_t n, const QuantParams &params);
 
 /// Quantize-dequantize with scales computed from `x` itself, for every
 /// granularity: per_tensor, per_token (rows of the last dimension),

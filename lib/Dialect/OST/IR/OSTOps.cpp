@@ -456,7 +456,25 @@ LogicalResult OnlineHadamardOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FakeQuantOp::verify() {
-  return verifySpecForShape(*this, getSpec(), getInput().getType(), "input");
+  if (failed(verifySpecForShape(*this, getSpec(), getInput().getType(),
+                                "input")))
+    return failure();
+  FloatAttr clipAttr = getClipSearchAttr();
+  if (!clipAttr)
+    return success();
+  std::optional<double> norm = clipAttr.getValueAsDouble();
+  if (!(*norm > 0.0) || !std::isfinite(*norm))
+    return emitOpError() << "clip_search must be a positive error exponent, "
+                            "got "
+                         << *norm;
+  QuantSpecAttr spec = getSpec();
+  bool rowWise = spec.getGranularity() == Granularity::PerToken ||
+                 (spec.getGranularity() == Granularity::PerChannel &&
+                  spec.getAxis() == 0 && getInput().getType().getRank() == 2);
+  if (!rowWise)
+    return emitOpError("clip_search needs contiguous scale groups: per_token, "
+                       "or per_channel with axis = 0 on a rank-2 tensor");
+  return success();
 }
 
 /// Shape of the scales of a per-token spec on `x`: x.shape[:-1] + [groups].

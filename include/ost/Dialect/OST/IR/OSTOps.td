@@ -402,13 +402,22 @@ def OST_FakeQuantOp : OST_Op<"fake_quant", [Pure, AllTypesMatch<["input", "resul
     with scales computed dynamically from the tensor itself (min/max per
     scale group, times the clip ratio). During calibration the gradient of
     rounding is the identity (straight-through estimator) and zero outside
-    the clamp range.
+    the clamp range; the scale receives gradient through the group's min/max
+    elements unless it was chosen by a clip search.
+
+    With `clip_search = p` (a weight quantizer, METHOD §5.6/§5.7) every scale
+    group instead tries the shrink factors `1, 0.99, …, 0.21` (80 grids of
+    `(f·min, f·max)`) and keeps the first grid with the smallest
+    `Σ |x̂ − x|^p`. It needs contiguous groups: `per_token`, or `per_channel`
+    with `axis = 0` on a rank-2 weight.
 
     ```mlir
     %q = ost.fake_quant %x {spec = #ost.qspec<4, asym, per_token>} : tensor<1x8x64xf32>
+    %w = ost.fake_quant %w0 {spec = #ost.qspec<4, sym, per_channel>, clip_search = 2.0} : tensor<32x64xf32>
     ```
   }];
-  let arguments = (ins OST_FloatTensor:$input, OST_QuantSpecAttr:$spec);
+  let arguments = (ins OST_FloatTensor:$input, OST_QuantSpecAttr:$spec,
+                       OptionalAttr<F64Attr>:$clip_search);
   let results = (outs OST_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
