@@ -12,7 +12,7 @@
 #include "ost/Dialect/OST/Transforms/Passes.h"
 
 #include "TransformMath.h"
-#include "WeightConstants.h"
+#include "ost/Dialect/OST/Transforms/WeightConstants.h"
 
 #include "ost/Dialect/OST/IR/OSTOps.h"
 #include "ost/Dialect/OST/IR/OSTTypes.h"

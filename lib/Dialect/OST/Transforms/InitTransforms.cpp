@@ -10,7 +10,7 @@
 
 #include "ost/Dialect/OST/Transforms/Passes.h"
 
-#include "WeightConstants.h"
+#include "ost/Dialect/OST/Transforms/WeightConstants.h"
 
 #include "ost/Dialect/OST/IR/OSTOps.h"
 #include "ost/Dialect/OST/IR/OSTTypes.h"

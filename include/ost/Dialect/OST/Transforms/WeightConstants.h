@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef OST_LIB_DIALECT_OST_TRANSFORMS_WEIGHTCONSTANTS_H
-#define OST_LIB_DIALECT_OST_TRANSFORMS_WEIGHTCONSTANTS_H
+#ifndef OST_DIALECT_OST_TRANSFORMS_WEIGHTCONSTANTS_H
+#define OST_DIALECT_OST_TRANSFORMS_WEIGHTCONSTANTS_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -45,4 +45,4 @@ std::vector<float> toF32(ArrayRef<double> values);
 
 } // namespace mlir::ost
 
-#endif // OST_LIB_DIALECT_OST_TRANSFORMS_WEIGHTCONSTANTS_H
+#endif // OST_DIALECT_OST_TRANSFORMS_WEIGHTCONSTANTS_H
