@@ -7,13 +7,16 @@
 // op results and return values against their IR types (dynamic dimensions
 // match anything), optionally scans results for NaN/Inf, keeps values
 // computed only from constants and parameters between runs, and calls the
-// optional op observer before each op.
+// optional op observer before each op. In a recorded run (runRecorded) the
+// top-level ops are also offered to the Tape (Tape.h) before they run, cache
+// hits included; backward() lives in Backward.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ost/Executor/Executor.h"
 
 #include "ExecutorImpl.h"
+#include "Tape.h"
 #include "Threading.h"
 
 #include "ost/Dialect/OST/IR/OSTDialect.h"
@@ -170,6 +173,9 @@ public:
   }
 
   FailureOr<SmallVector<Tensor>> run(StringRef name, ArrayRef<Tensor> inputs);
+  FailureOr<SmallVector<Tensor>> runRecorded(StringRef name,
+                                             ArrayRef<Tensor> inputs);
+  FailureOr<Gradients> backward(ArrayRef<Tensor> resultGradients);
   LogicalResult setParameter(StringRef name, Tensor value);
 
   ModuleOp module;
@@ -177,6 +183,10 @@ public:
   llvm::StringMap<Tensor> parameters;
   DenseMap<Value, RuntimeValue> cache;
   OpObserver observer;
+  /// The recording of the last runRecorded() until backward() consumes it.
+  std::unique_ptr<Tape> tape;
+  /// True while runRecorded() runs.
+  bool recording = false;
 
 private:
   FailureOr<SmallVector<RuntimeValue>>
@@ -246,6 +256,9 @@ Executor::Impl::callFunction(func::FuncOp func, ArrayRef<RuntimeValue> args,
   Frame frame;
   for (auto [arg, value] : llvm::zip(body.getArguments(), args))
     frame.values[arg] = value;
+  bool record = recording && depth == 0;
+  if (record)
+    tape->start(func, args);
   for (Operation &op : body) {
     auto ret = dyn_cast<func::ReturnOp>(op);
     if (!ret) {
@@ -262,6 +275,8 @@ Executor::Impl::callFunction(func::FuncOp func, ArrayRef<RuntimeValue> args,
                << "executor: result #" << i << " of '" << func.getSymName()
                << "' " << why;
     }
+    if (record)
+      tape->finish(ret, results);
     return results;
   }
   return mlir::emitError(func.getLoc())
@@ -283,6 +298,8 @@ LogicalResult Executor::Impl::executeOp(Operation *op, Frame &frame,
   }
   if (observer)
     notifyObserver(op, operands);
+  if (recording && depth == 0)
+    tape->record(op, operands);
 
   // Reuse values computed from constants and parameters in an earlier run.
   if (allConstant && op->getNumResults() > 0 &&
@@ -330,6 +347,31 @@ LogicalResult Executor::Impl::executeOp(Operation *op, Frame &frame,
     }
   }
   return success();
+}
+
+FailureOr<SmallVector<Tensor>>
+Executor::Impl::runRecorded(StringRef name, ArrayRef<Tensor> inputs) {
+  tape = std::make_unique<Tape>();
+  recording = true;
+  FailureOr<SmallVector<Tensor>> results = run(name, inputs);
+  recording = false;
+  if (failed(results) || !tape->isComplete())
+    tape.reset();
+  return results;
+}
+
+FailureOr<Gradients>
+Executor::Impl::backward(ArrayRef<Tensor> resultGradients) {
+  // The tape is consumed whatever happens.
+  std::unique_ptr<Tape> recorded = std::move(tape);
+  if (!recorded)
+    return mlir::emitError(module.getLoc())
+           << "executor: backward() needs a recorded run (call runRecorded() "
+              "first; a backward() consumes it)";
+  ScopedSingleThreadedBlas blasGuard;
+  KernelContext ctx;
+  ctx.numThreads = options.numThreads;
+  return recorded->backward(resultGradients, ctx);
 }
 
 void Executor::Impl::notifyObserver(Operation *op,
@@ -403,6 +445,15 @@ Executor &Executor::operator=(Executor &&) noexcept = default;
 FailureOr<SmallVector<Tensor>> Executor::run(StringRef function,
                                              ArrayRef<Tensor> inputs) {
   return impl->run(function, inputs);
+}
+
+FailureOr<SmallVector<Tensor>> Executor::runRecorded(StringRef function,
+                                                     ArrayRef<Tensor> inputs) {
+  return impl->runRecorded(function, inputs);
+}
+
+FailureOr<Gradients> Executor::backward(ArrayRef<Tensor> resultGradients) {
+  return impl->backward(resultGradients);
 }
 
 LogicalResult Executor::setParameter(StringRef name, Tensor value) {

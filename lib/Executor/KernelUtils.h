@@ -7,7 +7,11 @@
 #ifndef OST_LIB_EXECUTOR_KERNELUTILS_H
 #define OST_LIB_EXECUTOR_KERNELUTILS_H
 
+#include "Threading.h"
+
+#include "ost/Executor/Kernels.h"
 #include "ost/Executor/Tensor.h"
+#include "ost/Support/Hadamard.h"
 
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
@@ -30,6 +34,21 @@ void parallelSgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 void parallelDgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                    double alpha, const double *a, int64_t lda, const double *b,
                    int64_t ldb, double *c, int64_t ldc, unsigned numThreads);
+
+/// Checks that the stored parameters of `t` have the shape of its kind (and
+/// that a Hadamard of its size is known).
+llvm::Error validateTransform(const Transform &t);
+
+/// Applies 𝓗 (or 𝓗ᵀ) to each row of a rows × n matrix, in parallel chunks.
+template <typename T>
+void hadamardRows(T *data, int64_t rows, int64_t n, bool transpose,
+                  unsigned numThreads) {
+  parallelFor(rows, grainFor(n * 8), numThreads,
+              [&](int64_t begin, int64_t end) {
+                applyHadamardToRows(data + begin * n, end - begin, n,
+                                    transpose);
+              });
+}
 
 } // namespace mlir::ost::detail
 

@@ -83,9 +83,12 @@ QuantGrid QuantGrid::compute(float lo, float hi, const QuantParams &params) {
   return grid;
 }
 
+float QuantGrid::unclampedLevel(float x) const {
+  return roundHalfEven(x / scale) + zeroPoint;
+}
+
 float QuantGrid::quantize(float x) const {
-  float q = roundHalfEven(x / scale) + zeroPoint;
-  return std::min(std::max(q, qmin), qmax);
+  return std::min(std::max(unclampedLevel(x), qmin), qmax);
 }
 
 //===----------------------------------------------------------------------===//

@@ -132,3 +132,30 @@ void mlir::ost::detail::parallelDgemm(bool transA, bool transB, int64_t m,
   parallelGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc,
                numThreads);
 }
+
+//===----------------------------------------------------------------------===//
+// Deterministic row reductions
+//===----------------------------------------------------------------------===//
+
+/// Most chunks a row reduction is cut into (bounds the partial sums kept).
+static constexpr int64_t kMaxReductionChunks = 64;
+
+void mlir::ost::detail::accumulateRows(
+    int64_t rows, int64_t cols, unsigned numThreads,
+    llvm::function_ref<void(int64_t, int64_t, double *)> addRows,
+    double *out) {
+  std::fill(out, out + cols, 0.0);
+  if (rows <= 0 || cols <= 0)
+    return;
+  int64_t grain = std::max(grainFor(cols),
+                           (rows + kMaxReductionChunks - 1) /
+                               kMaxReductionChunks);
+  int64_t chunks = (rows + grain - 1) / grain;
+  std::vector<double> partial(chunks * cols, 0.0);
+  parallelFor(rows, grain, numThreads, [&](int64_t begin, int64_t end) {
+    addRows(begin, end, partial.data() + (begin / grain) * cols);
+  });
+  for (int64_t c = 0; c < chunks; ++c)
+    for (int64_t j = 0; j < cols; ++j)
+      out[j] += partial[c * cols + j];
+}

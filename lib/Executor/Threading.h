@@ -2,7 +2,7 @@
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
-// A minimal parallel-for with std::thread. Work is cut into chunks whose
+// A minimal parallel-for with std::thread, and a row reduction built on it. Work is cut into chunks whose
 // boundaries depend only on the problem size and the grain, never on the
 // thread count, so a kernel that computes each chunk deterministically gives
 // bit-identical results with 1 or N threads.
@@ -27,6 +27,16 @@ void parallelFor(int64_t n, int64_t grain, unsigned numThreads,
 /// A grain (>= 1) such that a chunk costs about `targetCost` when one item
 /// costs `itemCost`.
 int64_t grainFor(int64_t itemCost, int64_t targetCost = int64_t(1) << 16);
+
+/// Column sums out[j] = Σ_r term(r, j) of a rows × cols problem. `addRows`
+/// adds the terms of rows [begin, end) to a zeroed float64 accumulator of
+/// `cols` entries; rows are cut into chunks that depend only on the sizes
+/// and the chunk sums are added in order, so the result is bit-identical for
+/// any thread count.
+void accumulateRows(
+    int64_t rows, int64_t cols, unsigned numThreads,
+    llvm::function_ref<void(int64_t begin, int64_t end, double *acc)> addRows,
+    double *out);
 
 /// Sets OpenBLAS to one thread for the guard's lifetime (the executor runs
 /// BLAS calls on its own threads) and restores the previous setting.

@@ -27,8 +27,7 @@ using namespace mlir;
 using namespace mlir::ost;
 using namespace mlir::ost::detail;
 
-/// Checks that the stored parameters of `t` have the shape of its kind.
-static llvm::Error validateTransform(const Transform &t) {
+llvm::Error mlir::ost::detail::validateTransform(const Transform &t) {
   auto bad = [&](StringRef what) {
     return kernelError("the " + what + " transform of dimension " +
                        Twine(t.dim) + " has parameters of shape " +
@@ -58,17 +57,6 @@ static llvm::Error validateTransform(const Transform &t) {
     break;
   }
   return llvm::Error::success();
-}
-
-/// Applies 𝓗 (or 𝓗ᵀ) to each row of a rows × n matrix, in parallel chunks.
-template <typename T>
-static void hadamardRows(T *data, int64_t rows, int64_t n, bool transpose,
-                         unsigned numThreads) {
-  parallelFor(rows, grainFor(n * 8), numThreads,
-              [&](int64_t begin, int64_t end) {
-                applyHadamardToRows(data + begin * n, end - begin, n,
-                                    transpose);
-              });
 }
 
 static std::vector<double> toDouble(const Tensor &t) {

@@ -127,7 +127,11 @@ std::string mlir::ost::test::denseLiteral(const Tensor &t) {
   auto number = [&](int64_t i) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.9g", values[i]);
-    return std::string(buf);
+    std::string text(buf);
+    // Integral values need a decimal point to parse as floats.
+    if (text.find_first_of(".ein") == std::string::npos)
+      text += ".0";
+    return text;
   };
   // Nested brackets, one level per dimension.
   std::function<std::string(int64_t, int64_t)> emit = [&](int64_t dim,

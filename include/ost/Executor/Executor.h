@@ -7,8 +7,7 @@
 // dense_resource), elementwise `arith`/`math` float ops on tensors, the
 // `tensor` reshapes, static slices, `tensor.empty`, and `func.call`. It is
 // the numerical ground truth of the project: whole-model perplexity, the
-// fake-quant reference for code generation, and (later) gradients for
-// calibration.
+// fake-quant reference for code generation, and gradients for calibration.
 //
 // Every floating-point tensor is computed in float32 whatever its IR element
 // type (f16/bf16 values are widened; only arith.truncf rounds to the narrower
@@ -18,6 +17,15 @@
 // An optional observer (Executor::setObserver) sees every op with its operand
 // values before it runs; analyses such as QSUR (docs/QSUR.md) use it to look
 // at intermediate activations.
+//
+// Reverse mode (docs/Autodiff.md): Executor::runRecorded runs like run() and
+// keeps a tape of the ops that depend on a float argument or an `ost.param`,
+// with the operand values their gradient rules (Gradients.h) read;
+// Executor::backward then propagates result gradients through the tape in
+// reverse and returns d(loss)/d(parameter) for every `ost.param` and
+// d(loss)/d(argument) for every float argument. Subgraphs computed only from
+// constants (weights, RoPE tables) are never differentiated. The fake-quant
+// rule is the straight-through estimator of METHOD §5.6.
 //
 // Errors (unsupported ops, missing parameter values, out-of-range token ids,
 // runtime shape mismatches, non-finite values with checkFinite) are reported
@@ -33,9 +41,11 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace mlir::ost {
 
@@ -70,6 +80,18 @@ struct ExecutorOptions {
 using OpObserver =
     std::function<void(Operation *op, ArrayRef<const Tensor *> operands)>;
 
+/// Gradients of a recorded run (Executor::backward).
+struct Gradients {
+  /// d(loss)/d(value) of every `ost.param` the recorded run executed, by
+  /// name, in the shape of its stored value (rotation [d, d], block rotation
+  /// [b, bs, bs], scale [d]). Uses of the same name accumulate; a parameter
+  /// the result gradients do not reach gets zeros.
+  llvm::StringMap<Tensor> parameters;
+  /// One per function argument: the gradient of a float argument (zeros if
+  /// unreached), std::nullopt for integer ones.
+  SmallVector<std::optional<Tensor>> arguments;
+};
+
 /// Interprets functions of one module. The module must outlive the
 /// Executor and must not be modified while cached values are kept (call
 /// clearCache() after changing it). An Executor is not thread-safe: use one
@@ -87,6 +109,21 @@ public:
   /// failure after emitting a diagnostic.
   FailureOr<SmallVector<Tensor>> run(StringRef function,
                                      ArrayRef<Tensor> inputs);
+
+  /// Like run(), but records what backward() needs: the operand values read
+  /// by the gradient rules of every op that depends on a float argument or an
+  /// `ost.param` (values reused from the constant cache included). Replaces
+  /// any earlier recording.
+  FailureOr<SmallVector<Tensor>> runRecorded(StringRef function,
+                                             ArrayRef<Tensor> inputs);
+
+  /// Backpropagates `resultGradients` (one per function result, in the
+  /// result's shape; an all-zero one is skipped) through the last
+  /// runRecorded() run and frees its tape.
+  /// Fails with a diagnostic if there is no recorded run, or at the op when an
+  /// op on the gradient path has no gradient rule (the diagnostic names it);
+  /// the tape is freed either way. Gradients do not flow through func.call.
+  FailureOr<Gradients> backward(ArrayRef<Tensor> resultGradients);
 
   /// Uses `value` for every `ost.param` named `name` instead of its `value`
   /// attribute (e.g. during calibration). Fails with a diagnostic if no such

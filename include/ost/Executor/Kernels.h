@@ -180,6 +180,9 @@ struct QuantGrid {
   float qmin = 0.0f, qmax = 0.0f;
 
   static QuantGrid compute(float lo, float hi, const QuantParams &params);
+  /// round(x/scale) + zeroPoint before clamping (the straight-through
+  /// gradient passes where it lies in [qmin, qmax]).
+  float unclampedLevel(float x) const;
   /// The level of x, as a float holding an integer.
   float quantize(float x) const;
   /// The value of a level.
