@@ -6,6 +6,8 @@
 
 #include "DecoderStructure.h"
 
+#include "ost/Dialect/OST/IR/OSTTypes.h"
+
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -17,9 +19,27 @@ int64_t mlir::ost::getLayerIndex(LinearOp linear, int64_t fallback) {
   return fallback;
 }
 
+Value mlir::ost::skipOnlineOps(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto fq = dyn_cast<FakeQuantOp>(def))
+      v = fq.getInput();
+    else if (auto had = dyn_cast<OnlineHadamardOp>(def))
+      v = had.getInput();
+    else if (auto apply = dyn_cast<ApplyOp>(def);
+             apply && isa<HadamardType>(apply.getTransform().getType()))
+      v = apply.getInput();
+    else
+      break;
+  }
+  return v;
+}
+
 /// Follows a q/k/v head tensor back through RoPE and the head split to its
-/// projection. `rope` receives the RoPE op when there is one.
-static LinearOp traceProjection(Value heads, RopeOp *rope) {
+/// projection (and through online ops first with `lookThrough`). `rope`
+/// receives the RoPE op when there is one.
+static LinearOp traceProjection(Value heads, RopeOp *rope, bool lookThrough) {
+  if (lookThrough)
+    heads = skipOnlineOps(heads);
   if (auto r = heads.getDefiningOp<RopeOp>()) {
     if (rope)
       *rope = r;
@@ -31,31 +51,41 @@ static LinearOp traceProjection(Value heads, RopeOp *rope) {
   return expand.getSrc().getDefiningOp<LinearOp>();
 }
 
-/// The o_proj reading the collapsed heads of `attention`, or null.
-static LinearOp findOutputProjection(AttentionOp attention) {
+/// The o_proj reading the collapsed heads of `attention` (through one
+/// fake quantizer with `lookThrough`), or null.
+static LinearOp findOutputProjection(AttentionOp attention, bool lookThrough) {
   if (!attention.getResult().hasOneUse())
     return {};
   auto collapse =
       dyn_cast<tensor::CollapseShapeOp>(*attention.getResult().user_begin());
   if (!collapse || !collapse.getResult().hasOneUse())
     return {};
-  auto o = dyn_cast<LinearOp>(*collapse.getResult().user_begin());
-  if (!o || o.getInput() != collapse.getResult())
+  Value heads = collapse.getResult();
+  Operation *user = *heads.user_begin();
+  if (auto fq = dyn_cast<FakeQuantOp>(user);
+      fq && lookThrough && fq.getResult().hasOneUse()) {
+    heads = fq.getResult();
+    user = *heads.user_begin();
+  }
+  auto o = dyn_cast<LinearOp>(user);
+  if (!o || o.getInput() != heads)
     return {};
   return o;
 }
 
-static FailureOr<AttentionBlock> matchAttention(AttentionOp attention,
-                                                int64_t ordinal) {
+static FailureOr<AttentionBlock>
+matchAttention(AttentionOp attention, int64_t ordinal,
+               const DecoderMatchOptions &options) {
   AttentionBlock block;
   block.attention = attention;
   auto fail = [&](const Twine &what) {
     return attention.emitError()
-           << "cannot insert transforms around this attention: " << what;
+           << "cannot " << options.action << " this attention: " << what;
   };
-  block.q = traceProjection(attention.getQuery(), &block.qRope);
-  block.k = traceProjection(attention.getKey(), &block.kRope);
-  block.v = traceProjection(attention.getValue(), nullptr);
+  bool look = options.lookThroughOnlineOps;
+  block.q = traceProjection(attention.getQuery(), &block.qRope, look);
+  block.k = traceProjection(attention.getKey(), &block.kRope, look);
+  block.v = traceProjection(attention.getValue(), nullptr, look);
   if (!block.q || !block.k || !block.v)
     return fail("query, key and value must each be an ost.linear split into "
                 "heads by tensor.expand_shape (RoPE allowed on query and key)");
@@ -63,7 +93,7 @@ static FailureOr<AttentionBlock> matchAttention(AttentionOp attention,
     return fail("RoPE is applied to only one of query and key");
   if (block.qRope && block.qRope.getLayout() != block.kRope.getLayout())
     return fail("query and key use different RoPE layouts");
-  block.o = findOutputProjection(attention);
+  block.o = findOutputProjection(attention, look);
   if (!block.o)
     return fail("its result must feed exactly one ost.linear (o_proj) "
                 "through tensor.collapse_shape");
@@ -81,9 +111,13 @@ static FailureOr<AttentionBlock> matchAttention(AttentionOp attention,
   return block;
 }
 
-/// Matches `down(silu(gate(x)) ⊙ up(x))` ending at `down`.
-static std::optional<MLPBlock> matchMLP(LinearOp down, int64_t ordinal) {
-  auto mul = down.getInput().getDefiningOp<MulOp>();
+/// Matches `down(silu(gate(x)) ⊙ up(x))` ending at `down` (with online ops
+/// before down with `lookThrough`).
+static std::optional<MLPBlock> matchMLP(LinearOp down, int64_t ordinal,
+                                        bool lookThrough) {
+  Value product =
+      lookThrough ? skipOnlineOps(down.getInput()) : down.getInput();
+  auto mul = product.getDefiningOp<MulOp>();
   if (!mul || !mul.getResult().hasOneUse())
     return std::nullopt;
   for (int swap = 0; swap < 2; ++swap) {
@@ -109,19 +143,22 @@ static std::optional<MLPBlock> matchMLP(LinearOp down, int64_t ordinal) {
   return std::nullopt;
 }
 
-FailureOr<DecoderStructure> mlir::ost::matchDecoderStructure(Operation *func) {
+FailureOr<DecoderStructure>
+mlir::ost::matchDecoderStructure(Operation *func,
+                                 const DecoderMatchOptions &options) {
   DecoderStructure structure;
   bool failed = false;
   func->walk([&](Operation *op) {
     if (auto attention = dyn_cast<AttentionOp>(op)) {
       FailureOr<AttentionBlock> block =
-          matchAttention(attention, structure.attention.size());
+          matchAttention(attention, structure.attention.size(), options);
       if (mlir::failed(block))
         failed = true;
       else
         structure.attention.push_back(*block);
     } else if (auto linear = dyn_cast<LinearOp>(op)) {
-      if (std::optional<MLPBlock> block = matchMLP(linear, structure.mlp.size()))
+      if (std::optional<MLPBlock> block = matchMLP(
+              linear, structure.mlp.size(), options.lookThroughOnlineOps))
         structure.mlp.push_back(*block);
     }
   });

@@ -45,10 +45,30 @@ struct DecoderStructure {
   SmallVector<MLPBlock> mlp;
 };
 
+/// How matchDecoderStructure reads the IR.
+struct DecoderMatchOptions {
+  /// Also recognize the blocks of a transformed or quantized module: the
+  /// paths from RoPE to ost.attention (Q and K), from the V projection to
+  /// ost.attention, from the collapsed heads to o_proj and from the SwiGLU
+  /// product to down_proj may pass through `ost.fake_quant`,
+  /// `ost.online_hadamard` and `ost.apply` of an `ost.hadamard` (used by the
+  /// quantization passes; transform insertion wants the plain model).
+  bool lookThroughOnlineOps = false;
+  /// What the caller does, for diagnostics: "cannot <action> this
+  /// attention: ...".
+  StringRef action = "insert transforms around";
+};
+
 /// Finds every attention and MLP block of `func`. Emits an error and fails
 /// if an ost.attention is not in the expected form (naming what is
 /// missing); MLP blocks are recognized wherever the SwiGLU pattern occurs.
-FailureOr<DecoderStructure> matchDecoderStructure(Operation *func);
+FailureOr<DecoderStructure>
+matchDecoderStructure(Operation *func, const DecoderMatchOptions &options = {});
+
+/// The value `v` with the online ops of DecoderMatchOptions
+/// (fake_quant, online_hadamard, apply of a Hadamard) peeled off its
+/// producers.
+Value skipOnlineOps(Value v);
 
 /// The `layer` attribute of a linear, or `fallback`.
 int64_t getLayerIndex(LinearOp linear, int64_t fallback);

@@ -216,4 +216,111 @@ def OSTFoldTransformsPass : Pass<"ost-fold-transforms", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def OSTInsertQuantizersPass : Pass<"ost-insert-quantizers", "ModuleOp"> {
+  let summary = "insert the fake quantizers of a W<b>A<b>KV<b> configuration";
+  let description = [{
+    Inserts `ost.fake_quant` at the quantizer sites of METHOD.md §6 in every
+    recognized decoder layer. `bits` is a configuration `W<b>A<b>[KV<b>]`
+    (b in 2..8, or 16 for "not quantized"; KV defaults to 16):
+
+    | site | quantizer |
+    |---|---|
+    | q/k/v input (one quantizer shared by the three projections) | `#ost.qspec<A, asym, per_token, clip = act-clip>` |
+    | gate/up input (shared) | `#ost.qspec<A, asym, per_token, clip = act-clip>` |
+    | o_proj input (collapsed attention heads) | `#ost.qspec<A, asym, per_token, group = head_dim, clip = act-clip>` |
+    | down_proj input, after the online Hadamard when present | `#ost.qspec<A, asym, per_token, clip = act-clip>` |
+    | K cache: key `[B, T, Hkv, dh]` after RoPE and the QK Hadamard | `#ost.qspec<KV, asym, per_token, clip = kv-clip>` |
+    | V cache: value `[B, T, Hkv, dh]` | `#ost.qspec<KV, asym, per_token, clip = kv-clip>` |
+    | with `weights`: every q/k/v/o/gate/up/down weight | `#ost.qspec<W, sym, per_channel>`, `clip_search = weight-clip-search` |
+
+    A site whose bit width is 16 gets no quantizer; the embedding, the
+    head and the query stay in floating point. K and V are quantized in
+    their per-head form, so `per_token` is one scale per token per KV head.
+    Weight quantizers (`weights=true`) are the in-the-loop weight
+    quantization of W4A16 calibration (METHOD.md §5.6); real weight
+    quantization is `ost-quantize-weights` or `ost-gptq`.
+
+    The pass works on the module before `ost-fold-transforms` (linear inputs
+    behind `ost.apply`, weights behind `ost.transform_weight` chains) and
+    after it (constants and `ost.online_hadamard`). Preconditions: the
+    module has no `ost.fake_quant` yet (the pass inserts a complete set
+    once), and every ost.linear belongs to a recognized attention block or
+    SwiGLU MLP (an error names the op otherwise).
+
+    ```mlir
+    // before
+    %n = ost.rms_norm %x : tensor<1x8x64xf32>
+    %q = ost.linear %n, %wq : tensor<1x8x64xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
+    // after (bits=W4A4KV16)
+    %n = ost.rms_norm %x : tensor<1x8x64xf32>
+    %nq = ost.fake_quant %n {spec = #ost.qspec<4, asym, per_token>} : tensor<1x8x64xf32>
+    %q = ost.linear %nq, %wq : tensor<1x8x64xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "std::string", /*default=*/"\"W4A4KV4\"",
+           "Quantization configuration W<b>A<b>[KV<b>] (b in 2..8 or 16)">,
+    Option<"actClip", "act-clip", "double", /*default=*/"1.0",
+           "Clip ratio of the activation quantizers, in (0, 1]">,
+    Option<"kvClip", "kv-clip", "double", /*default=*/"1.0",
+           "Clip ratio of the K and V quantizers, in (0, 1]">,
+    Option<"weights", "weights", "bool", /*default=*/"false",
+           "Also fake-quantize the linear weights (W4A16 calibration)">,
+    Option<"weightClipSearch", "weight-clip-search", "double",
+           /*default=*/"2.0",
+           "Error exponent of the weight quantizers' clip search (0: plain "
+           "min/max)">,
+  ];
+}
+
+def OSTQuantizeWeightsPass : Pass<"ost-quantize-weights", "ModuleOp"> {
+  let summary = "round-to-nearest weight quantization into packed ost.qlinear";
+  let description = [{
+    Replaces every q/k/v/o/gate/up/down `ost.linear` whose weight is a
+    constant by an `ost.qlinear` with packed integer levels (METHOD.md §5.7,
+    the RTN alternative to GPTQ): each output channel (or each group of
+    `group` input columns of it) gets the grid chosen by the clip search
+    (`clip-search = p`: the shrink factors `1, 0.99, …, 0.21` of its
+    min/max, keeping the one with the smallest `Σ|ŵ − w|^p`; 0 means plain
+    min/max), levels are rounded to nearest and packed along the input
+    dimension, little end first (`docs/Quantization.md`). Scales are
+    `[N, G] f32` and, with `sym=false`, zero points `[N, G] i8`. The
+    embedding and `ost.lm_head` stay in floating point.
+
+    A linear whose input is a `per_token` `ost.fake_quant` without a clip
+    search takes it as its `act_spec` (bit-identical: the qlinear quantizes
+    its input the same way), so a quantized module states its activation
+    bits on the op; run `ost-insert-quantizers` first. A weight fake
+    quantizer (`ost-insert-quantizers{weights=true}`) is superseded and
+    removed.
+
+    Preconditions: transforms are folded (`ost-fold-transforms`); a linear
+    whose weight is not a constant is an error naming it. `bits` must be 2,
+    4 or 8 (levels are packed into bytes) and `group` must divide every
+    quantized linear's input features.
+
+    ```mlir
+    // before
+    %nq = ost.fake_quant %n {spec = #ost.qspec<4, asym, per_token>} : tensor<1x8x64xf32>
+    %q = ost.linear %nq, %wq : tensor<1x8x64xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
+    // after
+    %q = ost.qlinear %n, %packed, %scales {act_spec = #ost.qspec<4, asym, per_token>,
+                                         weight_spec = #ost.qspec<4, sym, per_channel>}
+        : tensor<1x8x64xf32>, tensor<64x32xi8>, tensor<64x1xf32> -> tensor<1x8x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Weight bits: 2, 4 or 8">,
+    Option<"group", "group", "int64_t", /*default=*/"0",
+           "Input columns per scale group (0: one scale per output channel)">,
+    Option<"sym", "sym", "bool", /*default=*/"true",
+           "Symmetric grid (false: asymmetric with zero points)">,
+    Option<"clipSearch", "clip-search", "double", /*default=*/"2.4",
+           "Error exponent of the per-channel clip search (0: plain "
+           "min/max)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // OST_DIALECT_OST_TRANSFORMS_PASSES_TD
