@@ -6,6 +6,7 @@
 
 #include "ost/InitAll.h"
 
+#include "ost/Calibration/Passes.h"
 #include "ost/Dialect/OST/IR/OSTDialect.h"
 #include "ost/Dialect/OST/Transforms/Passes.h"
 
@@ -22,4 +23,6 @@ void mlir::ost::registerAllDialects(DialectRegistry &registry) {
 void mlir::ost::registerAllPasses() {
   registerOSTPasses();
   registerOSTPipelines();
+  registerOSTCalibrationPasses();
+  registerOSTMethodPipelines();
 }

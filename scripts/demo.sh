@@ -3,7 +3,8 @@
 #
 # 1. The embedded default model: a deterministic synthetic LLaMA (GQA, MLP 172,
 #    4 outlier channels) exported by torch.onnx, imported into the OST
-#    dialect, run on the reference executor.
+#    dialect, run on the reference executor, then compiled with OSTQuant
+#    W4A4KV4 by ost-compile (calibrated on a built-in byte-level text).
 # 2. With ../shared/data: the real stories260K (llama2.c) the same way, with
 #    its perplexity on TinyStories and a greedy continuation.
 # 3. The built-in transform sample (examples/llama-layer.mlir: one decoder
@@ -32,6 +33,21 @@ echo "== embedded default model: synthetic LLaMA (dim 64, 8/4 heads, MLP 172, 4 
 echo "imported into the OST dialect ($OUT_DIR/synthetic.mlir):"
 count "$OUT_DIR/synthetic.mlir"
 "$RUN" logits --model "$OUT_DIR/synthetic.mlir" --tokens 1,403,407,261,378
+echo
+echo "== ost-compile: OSTQuant W4A4KV4 on the synthetic model (calibration text: built-in byte-level sample)"
+/usr/bin/python3 test/Tools/Inputs/tiny_decoder.py "$OUT_DIR/calib" > /dev/null
+/usr/bin/python3 test/Calibration/Inputs/make_text.py "$OUT_DIR/calib/text.txt"
+COMPILE="$BUILD_DIR/bin/ost-compile"
+"$COMPILE" "$OUT_DIR/synthetic.onnx" --method=ostquant --bits=W4A4KV4 \
+  --calib="$OUT_DIR/calib/text.txt" --calib-docs=0:30 --tokenizer="$OUT_DIR/calib/tok.bin" \
+  --seq-len=64 --steps=20 --samples=16 --compile-to=quantized -o "$OUT_DIR/synthetic.w4a4kv4.mlir" 2>&1 | tail -2
+echo "quantized module ($OUT_DIR/synthetic.w4a4kv4.mlir):"
+count "$OUT_DIR/synthetic.w4a4kv4.mlir"
+for m in synthetic.mlir synthetic.w4a4kv4.mlir; do
+  printf "%-26s " "$m"
+  "$RUN" perplexity --model "$OUT_DIR/$m" --tokenizer "$OUT_DIR/calib/tok.bin" \
+    --text "$OUT_DIR/calib/text.txt" --docs 30:40 --quiet | grep perplexity
+done
 echo
 
 DATA=../shared/data

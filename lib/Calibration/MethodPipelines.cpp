@@ -83,8 +83,11 @@ mlir::ost::buildMethodPipeline(const MethodSettings &s) {
   }
   std::string bitsOpt = "bits=" + config->str();
   std::string wbits = llvm::formatv("bits={0}", config->weightBits).str();
-  std::string gptq =
-      wbits + llvm::formatv(" samples={0} ", s.samples).str() + data;
+  std::string gptq = wbits +
+                     llvm::formatv(" samples={0} progress={1} ", s.samples,
+                                   s.progress ? "true" : "false")
+                         .str() +
+                     data;
   std::string qkHadamard = kv ? "true" : "false";
 
   PipelineText p;

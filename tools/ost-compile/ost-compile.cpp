@@ -155,14 +155,16 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  PassManager pm(&context);
   std::string parseErrors;
   llvm::raw_string_ostream errs(parseErrors);
-  if (failed(parsePassPipeline(*pipeline, pm, errs))) {
+  FailureOr<OpPassManager> parsed = parsePassPipeline(*pipeline, errs);
+  if (failed(parsed)) {
     llvm::errs() << "ost-compile: internal error: invalid pipeline '"
                  << *pipeline << "': " << parseErrors << "\n";
     return 1;
   }
+  PassManager pm(&context, ModuleOp::getOperationName());
+  static_cast<OpPassManager &>(pm) = std::move(*parsed);
   auto start = std::chrono::steady_clock::now();
   if (failed(pm.run(*module))) {
     llvm::errs() << "ost-compile: method '" << method << "' failed on "

@@ -1,0 +1,27 @@
+//===- Passes.h - data-driven passes of ost ---------------------*- C++ -*-===//
+//
+// Part of the ost project: OSTQuant as an MLIR compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OST_CALIBRATION_PASSES_H
+#define OST_CALIBRATION_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::ost {
+
+#define GEN_PASS_DECL
+#include "ost/Calibration/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "ost/Calibration/Passes.h.inc"
+
+/// Registers the method pipelines (ost-method-rtn, …, ost-method-ostquant).
+void registerOSTMethodPipelines();
+
+} // namespace mlir::ost
+
+#endif // OST_CALIBRATION_PASSES_H
