@@ -21,7 +21,9 @@ using namespace mlir::ost;
 
 namespace {
 
-/// Running per-channel maxima of |x| over the rows of tensors.
+/// Running maxima of |x| per index of the last dimension, over all rows: the
+/// channel maxima of an activation [..., D], or the column maxima of a
+/// weight [N, K].
 void accumulateAbsMax(const Tensor &t, std::vector<double> &max) {
   int64_t d = t.getDimSize(-1);
   if (max.empty())
@@ -30,17 +32,6 @@ void accumulateAbsMax(const Tensor &t, std::vector<double> &max) {
   for (int64_t r = 0, rows = t.getNumRows(); r < rows; ++r)
     for (int64_t j = 0; j < d; ++j)
       max[j] = std::max(max[j], static_cast<double>(std::fabs(x[r * d + j])));
-}
-
-/// Column maxima of |W| for W : [N, K].
-void accumulateColumnAbsMax(const Tensor &w, std::vector<double> &max) {
-  int64_t k = w.getDimSize(-1);
-  if (max.empty())
-    max.assign(k, 0.0);
-  const float *x = w.getFloatData();
-  for (int64_t r = 0, rows = w.getNumRows(); r < rows; ++r)
-    for (int64_t j = 0; j < k; ++j)
-      max[j] = std::max(max[j], static_cast<double>(std::fabs(x[r * k + j])));
 }
 
 } // namespace
@@ -90,7 +81,7 @@ LogicalResult mlir::ost::setSmoothQuantScales(
     if (auto linear = dyn_cast<LinearOp>(op)) {
       Operation *producer = linear.getInput().getDefiningOp();
       if (producer && applies.count(producer) && operands[1])
-        accumulateColumnAbsMax(*operands[1], weightMax[producer]);
+        accumulateAbsMax(*operands[1], weightMax[producer]);
     }
   });
   int64_t len = blocks.empty() ? 0 : static_cast<int64_t>(blocks[0].size());

@@ -2,7 +2,7 @@
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
-// A minimal parallel-for with std::thread, and a row reduction built on it. Work is cut into chunks whose
+// Grains and a deterministic row reduction on ost/Support/Parallel.h. Work is cut into chunks whose
 // boundaries depend only on the problem size and the grain, never on the
 // thread count, so a kernel that computes each chunk deterministically gives
 // bit-identical results with 1 or N threads.
@@ -12,17 +12,16 @@
 #ifndef OST_LIB_EXECUTOR_THREADING_H
 #define OST_LIB_EXECUTOR_THREADING_H
 
+#include "ost/Support/Parallel.h"
+
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
 
 namespace mlir::ost::detail {
 
-/// Calls fn(begin, end) for every chunk [c·grain, min((c+1)·grain, n)) of
-/// [0, n), on up to `numThreads` threads (the caller's thread included).
-/// Chunks run concurrently, so fn must only write chunk-private data.
-void parallelFor(int64_t n, int64_t grain, unsigned numThreads,
-                 llvm::function_ref<void(int64_t begin, int64_t end)> fn);
+using ::mlir::ost::parallelFor;
+using ::mlir::ost::ScopedSingleThreadedBlas;
 
 /// A grain (>= 1) such that a chunk costs about `targetCost` when one item
 /// costs `itemCost`.
@@ -37,20 +36,6 @@ void accumulateRows(
     int64_t rows, int64_t cols, unsigned numThreads,
     llvm::function_ref<void(int64_t begin, int64_t end, double *acc)> addRows,
     double *out);
-
-/// Sets OpenBLAS to one thread for the guard's lifetime (the executor runs
-/// BLAS calls on its own threads) and restores the previous setting.
-class ScopedSingleThreadedBlas {
-public:
-  ScopedSingleThreadedBlas();
-  ~ScopedSingleThreadedBlas();
-  ScopedSingleThreadedBlas(const ScopedSingleThreadedBlas &) = delete;
-  ScopedSingleThreadedBlas &operator=(const ScopedSingleThreadedBlas &) =
-      delete;
-
-private:
-  int previous;
-};
 
 } // namespace mlir::ost::detail
 

@@ -82,43 +82,6 @@ blasint workspaceSize(double query) {
 } // namespace
 
 //===----------------------------------------------------------------------===//
-// Threads
-//===----------------------------------------------------------------------===//
-
-void ost::optim::parallelFor(
-    int64_t n, int64_t grain, unsigned numThreads,
-    llvm::function_ref<void(int64_t begin, int64_t end)> fn) {
-  if (n <= 0)
-    return;
-  grain = std::max<int64_t>(grain, 1);
-  int64_t chunks = (n + grain - 1) / grain;
-  int64_t workers = std::min<int64_t>(std::max(numThreads, 1u), chunks);
-  std::atomic<int64_t> next{0};
-  auto work = [&] {
-    for (int64_t c = next++; c < chunks; c = next++)
-      fn(c * grain, std::min(n, (c + 1) * grain));
-  };
-  std::vector<std::thread> threads;
-  threads.reserve(workers - 1);
-  for (int64_t t = 1; t < workers; ++t)
-    threads.emplace_back(work);
-  work();
-  for (std::thread &thread : threads)
-    thread.join();
-}
-
-ScopedSingleThreadedBlas::ScopedSingleThreadedBlas()
-    : previous(openblas_get_num_threads()) {
-  if (previous != 1)
-    openblas_set_num_threads(1);
-}
-
-ScopedSingleThreadedBlas::~ScopedSingleThreadedBlas() {
-  if (previous != 1)
-    openblas_set_num_threads(previous);
-}
-
-//===----------------------------------------------------------------------===//
 // Products and solves
 //===----------------------------------------------------------------------===//
 

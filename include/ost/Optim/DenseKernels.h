@@ -14,6 +14,8 @@
 #ifndef OST_OPTIM_DENSEKERNELS_H
 #define OST_OPTIM_DENSEKERNELS_H
 
+#include "ost/Support/Parallel.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
@@ -23,27 +25,8 @@
 
 namespace ost::optim {
 
-/// Calls fn(begin, end) for every chunk [c·grain, min((c+1)·grain, n)) of
-/// [0, n), on up to `numThreads` threads (the caller's included). Chunks run
-/// concurrently, so fn must only write chunk-private data.
-void parallelFor(int64_t n, int64_t grain, unsigned numThreads,
-                 llvm::function_ref<void(int64_t begin, int64_t end)> fn);
-
-/// Sets OpenBLAS to one thread for the guard's lifetime and restores the
-/// previous setting. Code that calls these kernels (or OpenBLAS) from its
-/// own threads holds one guard around the whole parallel region, so that no
-/// thread restores the setting while another still computes.
-class ScopedSingleThreadedBlas {
-public:
-  ScopedSingleThreadedBlas();
-  ~ScopedSingleThreadedBlas();
-  ScopedSingleThreadedBlas(const ScopedSingleThreadedBlas &) = delete;
-  ScopedSingleThreadedBlas &
-  operator=(const ScopedSingleThreadedBlas &) = delete;
-
-private:
-  int previous;
-};
+using ::mlir::ost::parallelFor;
+using ::mlir::ost::ScopedSingleThreadedBlas;
 
 /// C = alpha·op(A)·op(B) + beta·C with op(A) : [m, k], op(B) : [k, n],
 /// row-major with leading dimensions lda, ldb, ldc (op transposes when
