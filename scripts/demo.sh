@@ -43,6 +43,8 @@ COMPILE="$BUILD_DIR/bin/ost-compile"
   --seq-len=64 --steps=20 --samples=16 --compile-to=quantized -o "$OUT_DIR/synthetic.w4a4kv4.mlir" 2>&1 | tail -2
 echo "quantized module ($OUT_DIR/synthetic.w4a4kv4.mlir):"
 count "$OUT_DIR/synthetic.w4a4kv4.mlir"
+echo "perplexity on held-out sample documents (the synthetic model is untrained: this shows the"
+echo "quantized module runs; measured quality on a real model is in docs/results/):"
 for m in synthetic.mlir synthetic.w4a4kv4.mlir; do
   printf "%-26s " "$m"
   "$RUN" perplexity --model "$OUT_DIR/$m" --tokenizer "$OUT_DIR/calib/tok.bin" \

@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -36,6 +37,14 @@ llvm::Error settingError(const llvm::Twine &message) {
 /// Quotes a pass-option value (file names may hold spaces).
 std::string quoted(llvm::StringRef value) {
   return ("\"" + value + "\"").str();
+}
+
+/// A double as text that parses back to the same value.
+std::string exactDouble(double v) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::format("%.17g", v);
+  return text;
 }
 
 /// Builds the pipeline text pass by pass.
@@ -69,6 +78,10 @@ mlir::ost::buildMethodPipeline(const MethodSettings &s) {
     return settingError("method '" + s.method +
                         "' needs calibration text and a tokenizer "
                         "(--calib, --tokenizer)");
+  if (s.rotationLr < 0.0 || s.scaleLr < 0.0 || s.steps < 0 || s.batch <= 0 ||
+      s.seqLen <= 1 || s.samples < 0)
+    return settingError("learning rates and steps must be >= 0, batch > 0, "
+                        "seq-len > 1 and samples >= 0");
   bool weights = config->weightBits < 16, acts = config->actBits < 16,
        kv = config->kvBits < 16;
   std::string data;
@@ -114,7 +127,13 @@ mlir::ost::buildMethodPipeline(const MethodSettings &s) {
     if (!s.checkpoint.empty())
       opts += " checkpoint=" + quoted(s.checkpoint) +
               (s.resume ? " resume=true" : "");
-    p.add("ost-calibrate", (opts + " " + extra).str());
+    std::string methodOpts = extra.str();
+    // A given learning rate replaces the method's (later options win).
+    if (s.rotationLr > 0.0)
+      methodOpts += " rotation-lr=" + exactDouble(s.rotationLr);
+    if (s.scaleLr > 0.0)
+      methodOpts += " scale-lr=" + exactDouble(s.scaleLr);
+    p.add("ost-calibrate", opts + " " + methodOpts);
     p.add("ost-strip-fake-quant");
     p.add("ost-fold-transforms");
   };

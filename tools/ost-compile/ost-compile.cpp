@@ -70,6 +70,14 @@ static cl::opt<int64_t> batch("batch", cl::desc("Sequences per step"),
                               cl::init(4), cl::cat(category));
 static cl::opt<int64_t> seqLen("seq-len", cl::desc("Tokens per sequence"),
                                cl::init(256), cl::cat(category));
+static cl::opt<double>
+    rotationLr("rotation-lr",
+               cl::desc("Rotation learning rate (default: the method's)"),
+               cl::init(0.0), cl::cat(category));
+static cl::opt<double> scaleLr("scale-lr",
+                               cl::desc("Scale learning rate (default: the "
+                                        "method's)"),
+                               cl::init(0.0), cl::cat(category));
 static cl::opt<uint64_t> seed("seed", cl::desc("Seed"), cl::init(42),
                               cl::cat(category));
 static cl::opt<int64_t>
@@ -119,6 +127,8 @@ int main(int argc, char **argv) {
   settings.batch = batch;
   settings.seqLen = seqLen;
   settings.seed = seed;
+  settings.rotationLr = rotationLr;
+  settings.scaleLr = scaleLr;
   settings.samples = samples;
   settings.checkpoint = checkpoint;
   settings.resume = resume;

@@ -44,6 +44,9 @@ struct MethodSettings {
   std::string function = "forward";
   /// Transform calibration.
   int64_t steps = 100, batch = 4, seqLen = 256;
+  /// Learning rates of rotations and scales; 0 keeps the method's own
+  /// (OSTQuant 0.0169 / 0.00179, SpinQuant 1.5 with Cayley SGD).
+  double rotationLr = 0.0, scaleLr = 0.0;
   uint64_t seed = 42;
   /// Calibration blocks GPTQ and SmoothQuant measure.
   int64_t samples = 128;
