@@ -122,11 +122,11 @@ def main():
     lines = [
         "# Accuracy: stories260K, every method x configuration",
         "",
-        "Perplexity of TinyStories stories " + args.eval_docs.replace(":", "-") +
-        " (exclusive end; in domain) and, in parentheses, of the first 20,000 characters of",
-        "WikiText-2 test as one document (out of domain). Calibration (transform training,",
-        f"GPTQ, SmoothQuant statistics) uses stories {args.calib_docs} only; "
-        f"{args.steps} calibration steps, {args.samples} GPTQ blocks of 256 tokens.",
+        f"Perplexity of TinyStories validation documents {args.eval_docs} (end exclusive; in",
+        "domain) and, in parentheses, of the first 20,000 characters of WikiText-2 test as one",
+        "document (out of domain). Calibration (transform training, GPTQ, SmoothQuant",
+        f"statistics) uses documents {args.calib_docs} only: {args.steps} calibration steps of "
+        f"4 x 256 tokens, {args.samples} GPTQ blocks of 256 tokens.",
         "",
         f"FP32: **{table['fp']:.4f}** ({wtable['fp']:.2f})",
         "",
@@ -136,7 +136,8 @@ def main():
     for method in args.methods.split(","):
         cells = [f"{table[method][b]:.4f} ({wtable[method][b]:.2f})" for b in bits_list]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    lines += ["", "Compile time (s, ost-compile incl. calibration, this machine):", "",
+    lines += ["", f"Compile time (s, ost-compile including calibration and GPTQ, "
+              f"--num-threads={args.threads}, 2-core machine):", "",
               "| method | " + " | ".join(bits_list) + " |", "|---|" + "---|" * len(bits_list)]
     for method in args.methods.split(","):
         lines.append(f"| {method} | " + " | ".join(str(times[method][b]) for b in bits_list) + " |")
