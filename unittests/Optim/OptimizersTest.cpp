@@ -12,34 +12,17 @@
 
 #include <cblas.h>
 
+#include "../Common/NaiveMatrix.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 using namespace ost::optim;
+using namespace ost::testing;
 
 namespace {
-
-using Matrix = std::vector<double>;
-
-/// C = A·B (naive, independent of BLAS).
-Matrix multiply(const Matrix &a, const Matrix &b, int64_t n) {
-  Matrix c(n * n, 0.0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t k = 0; k < n; ++k)
-      for (int64_t j = 0; j < n; ++j)
-        c[i * n + j] += a[i * n + k] * b[k * n + j];
-  return c;
-}
-
-Matrix transpose(const Matrix &a, int64_t n) {
-  Matrix t(n * n);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      t[j * n + i] = a[i * n + j];
-  return t;
-}
 
 Matrix subtract(const Matrix &a, const Matrix &b) {
   Matrix c(a.size());

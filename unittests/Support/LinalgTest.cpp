@@ -12,6 +12,8 @@
 #include "llvm/Support/Error.h"
 #include "gtest/gtest.h"
 
+#include "../Common/NaiveMatrix.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -19,35 +21,9 @@
 #include <vector>
 
 using namespace mlir::ost;
+using namespace ost::testing;
 
 namespace {
-
-using Matrix = std::vector<double>;
-
-/// C = A·B for n × n row-major matrices (naive, independent of BLAS).
-Matrix multiply(const Matrix &a, const Matrix &b, int64_t n) {
-  Matrix c(n * n, 0.0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t k = 0; k < n; ++k)
-      for (int64_t j = 0; j < n; ++j)
-        c[i * n + j] += a[i * n + k] * b[k * n + j];
-  return c;
-}
-
-Matrix transpose(const Matrix &a, int64_t n) {
-  Matrix t(n * n);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      t[j * n + i] = a[i * n + j];
-  return t;
-}
-
-double maxAbsDiff(const Matrix &a, const Matrix &b) {
-  double worst = 0.0;
-  for (size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::fabs(a[i] - b[i]));
-  return worst;
-}
 
 /// Q·diag(d)·Qᵀ.
 Matrix conjugateDiagonal(const Matrix &q, const std::vector<double> &d,
