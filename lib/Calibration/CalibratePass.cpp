@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ost/Calibration/ModelLimits.h"
 #include "ost/Calibration/Passes.h"
 #include "ost/Calibration/TransformCalibration.h"
 
@@ -90,7 +91,8 @@ struct CalibratePass
 
   void runOnOperation() override {
     TransformCalibrationOptions options;
-    if (failed(getOptions(options)))
+    if (failed(getOptions(options)) ||
+        failed(checkSequenceLength(getOperation(), seqLen, "ost-calibrate")))
       return signalPassFailure();
     FailureOr<TransformCalibrationReport> report =
         calibrateTransforms(getOperation(), function, options);

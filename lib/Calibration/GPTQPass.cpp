@@ -9,6 +9,7 @@
 
 #include "GPTQModule.h"
 
+#include "ost/Calibration/ModelLimits.h"
 #include "ost/Calibration/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -75,7 +76,8 @@ struct GPTQPass : public mlir::ost::impl::OSTGPTQPassBase<GPTQPass> {
     ModuleOp module = getOperation();
     ModuleGPTQOptions options;
     CalibrationDataOptions data;
-    if (failed(getOptions(options, data)))
+    if (failed(getOptions(options, data)) ||
+        failed(checkSequenceLength(module, seqLen, "ost-gptq")))
       return signalPassFailure();
     llvm::Expected<std::vector<TokenBlock>> blocks =
         loadCalibrationBlocks(data);

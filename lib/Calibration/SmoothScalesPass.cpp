@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ost/Calibration/ModelLimits.h"
 #include "ost/Calibration/Passes.h"
 #include "ost/Calibration/SmoothScales.h"
 
@@ -29,6 +30,8 @@ struct SmoothScalesPass
              "required";
       return signalPassFailure();
     }
+    if (failed(checkSequenceLength(module, seqLen, "ost-smooth-scales")))
+      return signalPassFailure();
     CalibrationDataOptions data;
     data.textPath = calib;
     data.tokenizerPath = tokenizer;
