@@ -225,49 +225,16 @@ KernelResult mlir::ost::ropeBackward(const Tensor &dy, const Tensor &cos,
     return kernelError("the result gradient must be a float [batch, seq, "
                        "heads, head_dim] tensor, got " +
                        dy.getShapeString());
-  int64_t batch = dy.getDimSize(0), seq = dy.getDimSize(1),
-          heads = dy.getDimSize(2), headDim = dy.getDimSize(3);
-  if (headDim % 2 != 0)
-    return kernelError("head_dim must be even, got " + Twine(headDim));
-  int64_t half = headDim / 2;
-  for (const Tensor *t : {&cos, &sin}) {
-    bool ok =
-        t->isFloat() && ((t->getRank() == 2 && t->getDimSize(0) == seq &&
-                          t->getDimSize(1) == half) ||
-                         (t->getRank() == 3 && t->getDimSize(0) == batch &&
-                          t->getDimSize(1) == seq && t->getDimSize(2) == half));
-    if (!ok || cos.getShape() != sin.getShape())
-      return kernelError("cos/sin tables must both be [" + Twine(seq) + ", " +
-                         Twine(half) + "] or [" + Twine(batch) + ", " +
-                         Twine(seq) + ", " + Twine(half) + "], got " +
-                         cos.getShapeString() + " and " + sin.getShapeString());
-  }
-  bool perBatch = cos.getRank() == 3;
-  bool interleaved = layout == RopeLayout::Interleaved;
-  Tensor dx = Tensor::uninitialized(dy.getShape());
-  const float *g = dy.getFloatData();
-  const float *c = cos.getFloatData(), *s = sin.getFloatData();
-  float *res = dx.getFloatData();
-  parallelFor(batch * seq, grainFor(heads * headDim), ctx.numThreads,
-              [&](int64_t begin, int64_t end) {
-                for (int64_t bt = begin; bt < end; ++bt) {
-                  int64_t t = bt % seq;
-                  const float *cr = c + (perBatch ? bt : t) * half;
-                  const float *sr = s + (perBatch ? bt : t) * half;
-                  for (int64_t h = 0; h < heads; ++h) {
-                    const float *gi = g + (bt * heads + h) * headDim;
-                    float *go = res + (bt * heads + h) * headDim;
-                    for (int64_t i = 0; i < half; ++i) {
-                      int64_t ia = interleaved ? 2 * i : i;
-                      int64_t ib = interleaved ? 2 * i + 1 : i + half;
-                      float ga = gi[ia], gb = gi[ib];
-                      go[ia] = ga * cr[i] + gb * sr[i];
-                      go[ib] = gb * cr[i] - ga * sr[i];
-                    }
-                  }
-                }
-              });
-  return dx;
+  if (!sin.isFloat())
+    return rope(dy, cos, sin, layout, ctx); // reports the bad table
+  // RoPE rotates each pair by +θ; its transpose rotates by −θ, which is the
+  // forward kernel with the sine negated (bit-identical: x − (−y) = x + y).
+  Tensor negSin = Tensor::uninitialized(sin.getShape());
+  const float *s = sin.getFloatData();
+  float *ns = negSin.getFloatData();
+  for (int64_t i = 0, n = sin.getNumElements(); i < n; ++i)
+    ns[i] = -s[i];
+  return rope(dy, cos, negSin, layout, ctx);
 }
 
 //===----------------------------------------------------------------------===//
