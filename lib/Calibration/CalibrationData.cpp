@@ -74,18 +74,23 @@ mlir::ost::loadCalibrationBlocks(const CalibrationDataOptions &options) {
   return blocks;
 }
 
-std::vector<TokenBlock>
-mlir::ost::sampleBlocks(const std::vector<TokenBlock> &blocks, size_t count,
-                        uint64_t seed) {
-  // Fisher–Yates with the project's seeded stream: the order depends only on
-  // the seed and the number of blocks.
-  std::vector<size_t> order(blocks.size());
+std::vector<size_t> mlir::ost::shuffledOrder(size_t n, uint64_t seed,
+                                             llvm::StringRef key) {
+  std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t(0));
-  RandomStream rng(deriveSeed(seed, "calibration-blocks"));
-  for (size_t i = order.size(); i > 1; --i) {
+  RandomStream rng(deriveSeed(seed, key));
+  for (size_t i = n; i > 1; --i) {
     size_t j = static_cast<size_t>(rng.uniform() * static_cast<double>(i));
     std::swap(order[i - 1], order[std::min(j, i - 1)]);
   }
+  return order;
+}
+
+std::vector<TokenBlock>
+mlir::ost::sampleBlocks(const std::vector<TokenBlock> &blocks, size_t count,
+                        uint64_t seed) {
+  std::vector<size_t> order =
+      shuffledOrder(blocks.size(), seed, "calibration-blocks");
   if (count == 0 || count > order.size())
     count = order.size();
   std::vector<TokenBlock> result;

@@ -12,7 +12,6 @@
 #include "ost/Dialect/OST/Transforms/Passes.h"
 #include "ost/Executor/Executor.h"
 #include "ost/Optim/Optimizers.h"
-#include "ost/Support/Linalg.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
@@ -22,7 +21,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <numeric>
 
 using namespace mlir;
 using namespace mlir::ost;
@@ -66,13 +64,7 @@ public:
 
 private:
   void shuffle(uint64_t epoch) {
-    order.resize(numBlocks);
-    std::iota(order.begin(), order.end(), size_t(0));
-    RandomStream rng(deriveSeed(seed, "epoch-" + std::to_string(epoch)));
-    for (size_t i = numBlocks; i > 1; --i) {
-      size_t j = static_cast<size_t>(rng.uniform() * static_cast<double>(i));
-      std::swap(order[i - 1], order[std::min(j, i - 1)]);
-    }
+    order = shuffledOrder(numBlocks, seed, "epoch-" + std::to_string(epoch));
     cachedEpoch = epoch;
   }
 

@@ -49,6 +49,11 @@ llvm::Error parseDocumentRange(llvm::StringRef text, size_t &begin,
 llvm::Expected<std::vector<TokenBlock>>
 loadCalibrationBlocks(const CalibrationDataOptions &options);
 
+/// A permutation of [0, n) drawn by a Fisher–Yates shuffle from the stream
+/// deriveSeed(seed, key): it depends only on n, the seed and the key.
+std::vector<size_t> shuffledOrder(size_t n, uint64_t seed,
+                                  llvm::StringRef key);
+
 /// `count` blocks drawn without replacement by a shuffle seeded with `seed`
 /// (all blocks, shuffled, when count is 0 or exceeds their number).
 std::vector<TokenBlock> sampleBlocks(const std::vector<TokenBlock> &blocks,
