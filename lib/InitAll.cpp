@@ -7,6 +7,7 @@
 #include "ost/InitAll.h"
 
 #include "ost/Calibration/Passes.h"
+#include "ost/Conversion/Passes.h"
 #include "ost/Dialect/OST/IR/OSTDialect.h"
 #include "ost/Dialect/OST/Transforms/Passes.h"
 
@@ -25,4 +26,5 @@ void mlir::ost::registerAllPasses() {
   registerOSTPipelines();
   registerOSTCalibrationPasses();
   registerOSTMethodPipelines();
+  registerOSTConversionPasses();
 }

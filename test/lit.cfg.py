@@ -31,6 +31,7 @@ config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 config.substitutions.append(("%ost_src_root", config.ost_src_root))
 config.substitutions.append(("%shared_data", config.ost_shared_data_dir))
+config.substitutions.append(("%ost_bin_dir", config.ost_tools_dir))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_system_environment(["HOME", "TMPDIR"])

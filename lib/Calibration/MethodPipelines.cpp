@@ -20,12 +20,13 @@ using namespace mlir;
 using namespace mlir::ost;
 
 static constexpr llvm::StringRef kMethods[] = {
-    "rtn", "smoothquant", "gptq", "quarot", "spinquant", "ostquant"};
+    "none",   "rtn",       "smoothquant", "gptq",
+    "quarot", "quarot-rtn", "spinquant",  "ostquant"};
 
 llvm::ArrayRef<llvm::StringRef> mlir::ost::getMethodNames() { return kMethods; }
 
 bool mlir::ost::methodNeedsCalibrationData(llvm::StringRef method) {
-  return method != "rtn";
+  return method != "none" && method != "rtn" && method != "quarot-rtn";
 }
 
 namespace {
@@ -104,7 +105,9 @@ mlir::ost::buildMethodPipeline(const MethodSettings &s) {
   std::string qkHadamard = kv ? "true" : "false";
 
   PipelineText p;
-  p.add("ost-fold-norm-weights");
+  llvm::StringRef m = s.method;
+  if (m != "none")
+    p.add("ost-fold-norm-weights");
   auto addTransforms = [&](llvm::StringRef pairs, llvm::StringRef init) {
     p.add("ost-insert-transforms",
           ("pairs=" + pairs + " down-hadamard=true qk-hadamard=" + qkHadamard)
@@ -147,8 +150,9 @@ mlir::ost::buildMethodPipeline(const MethodSettings &s) {
       p.add("ost-quantize-weights", wbits);
   };
 
-  llvm::StringRef m = s.method;
-  if (m == "rtn" || m == "gptq") {
+  if (m == "none") {
+    // The float model as imported (ost's FP32 build).
+  } else if (m == "rtn" || m == "gptq") {
     addQuantizers(m == "gptq");
   } else if (m == "smoothquant") {
     p.add("ost-insert-transforms",
@@ -159,10 +163,10 @@ mlir::ost::buildMethodPipeline(const MethodSettings &s) {
           (llvm::formatv("samples={0} ", s.samples).str() + data));
     p.add("ost-fold-transforms");
     addQuantizers(/*useGPTQ=*/false);
-  } else if (m == "quarot") {
+  } else if (m == "quarot" || m == "quarot-rtn") {
     addTransforms("res,ov", "hadamard");
     p.add("ost-fold-transforms");
-    addQuantizers(/*useGPTQ=*/true);
+    addQuantizers(/*useGPTQ=*/m == "quarot");
   } else if (m == "spinquant") {
     addTransforms("res,ov", "hadamard");
     addCalibration("loss=ce optimizer=cayley-sgd rotation-lr=1.5 "

@@ -37,7 +37,10 @@ bool isIsaSupported(Isa isa) {
 #if defined(__x86_64__) || defined(__i386__)
     return __builtin_cpu_supports("avx512f") &&
            __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vnni");
+           __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512vnni") &&
+           __builtin_cpu_supports("fma");
 #else
     return false;
 #endif

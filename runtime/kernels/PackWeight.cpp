@@ -45,4 +45,28 @@ Status packWeightInt4(const uint8_t *packed, const float *scales, int64_t n,
   return Status::success();
 }
 
+Status computeGroupSums(const PackedWeight &w, int64_t groupSize,
+                        std::vector<int32_t> &sums) {
+  if (w.n < 1 || w.k < 1 ||
+      static_cast<int64_t>(w.data.size()) != w.n * w.getRowBytes())
+    return Status::failure("the weight is not a packed int4 weight (build it "
+                           "with packWeightInt4)");
+  if (groupSize < 0 || (groupSize > 0 && w.k % groupSize != 0))
+    return Status::failure("the group size " + std::to_string(groupSize) +
+                           " does not divide k = " + std::to_string(w.k));
+  int64_t group = groupSize > 0 ? groupSize : w.k;
+  int64_t groups = w.k / group;
+  sums.assign(static_cast<size_t>(w.n * groups), 0);
+  for (int64_t row = 0; row < w.n; ++row) {
+    const uint8_t *src = w.data.data() + row * w.getRowBytes();
+    for (int64_t i = 0; i < w.k; ++i) {
+      int64_t block = i / kBlockK, j = i % kBlockK;
+      uint8_t byte = src[block * (kBlockK / 2) + j % (kBlockK / 2)];
+      int biased = j < kBlockK / 2 ? byte & 0xF : byte >> 4;
+      sums[row * groups + i / group] += biased - 8;
+    }
+  }
+  return Status::success();
+}
+
 } // namespace ost::runtime::kernels

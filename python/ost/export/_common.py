@@ -15,6 +15,9 @@ def add_export_args(ap: argparse.ArgumentParser) -> None:
                     help="override the model context (rows of the RoPE/mask tables)")
     ap.add_argument("--static", action="store_true", help="fixed [batch, seq-len] input, no dynamic axes")
     ap.add_argument("--batch", type=int, default=1, help="batch of the traced input")
+    ap.add_argument("--kv-cache", metavar="CACHE.onnx", default="",
+                    help="also export the same model (same weights) as a graph with a KV cache "
+                         "(python -m ost.export.kvcache --help)")
 
 
 def forward_args(args: argparse.Namespace) -> List[str]:
@@ -28,3 +31,33 @@ def forward_args(args: argparse.Namespace) -> List[str]:
     if args.static:
         argv.append("--static")
     return argv
+
+
+def export_graphs(args: argparse.Namespace, source_argv: List[str]) -> int:
+    """Runs ost_models.export_onnx for `source_argv` (--synthetic/--llama2c) and,
+    with --kv-cache, exports the very same torch model as the KV-cache graph."""
+    from ost_models import export_onnx
+
+    argv = source_argv + forward_args(args)
+    if not args.kv_cache:
+        return export_onnx.main(argv)
+    from ost.export.kvcache import export_model
+
+    # Keep the model export_onnx builds (a large synthetic model takes minutes
+    # to generate) instead of building it a second time.
+    built = []
+    load_model = export_onnx.load_model
+
+    def load_and_keep(*a, **kw):
+        built.append(load_model(*a, **kw))
+        return built[-1]
+
+    export_onnx.load_model = load_and_keep
+    try:
+        status = export_onnx.main(argv)
+    finally:
+        export_onnx.load_model = load_model
+    if status or not built:
+        return status or 1
+    model, desc = built[-1]
+    return export_model(model, args.kv_cache, args.opset, args.external_data, desc)

@@ -1,19 +1,20 @@
 """Generate a deterministic synthetic LLaMA-architecture model and export it to ONNX.
 
     PYTHONPATH=python /usr/bin/python3 -m ost.export.synthetic OUT.onnx --dim 2048 --hidden 5632 \\
-        --layers 8 --heads 32 --kv-heads 8 --vocab 32000 --outliers 4 --seed 0 [--external-data]
+        --layers 8 --heads 32 --kv-heads 8 --vocab 32000 --outliers 4 --seed 0 [--external-data] \\
+        [--kv-cache OUT.cache.onnx]
 
 Same seed, same bytes. With --outliers N, N residual-stream channels carry
 activations 20-100x larger than the typical channel at every layer (as real
 LLMs do), while the model stays well-behaved; --ffn-outliers adds outliers at
 the down_proj input. See docs/Models.md for how the outliers are injected.
+--kv-cache also writes the same model as a graph with a KV cache (ost.export.kvcache).
 """
 
 import argparse
 import sys
 
-from ost.export._common import add_export_args, forward_args
-from ost_models import export_onnx
+from ost.export._common import add_export_args, export_graphs
 from ost_models.llama_torch import SyntheticSpec
 
 _FIELDS = [
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
                         help=f"{help_text} (default {default})")
     args = ap.parse_args(argv)
     spec = ",".join(f"{name}={getattr(args, name)}" for name, _ in _FIELDS)
-    return export_onnx.main(["--synthetic", spec] + forward_args(args))
+    return export_graphs(args, ["--synthetic", spec])
 
 
 if __name__ == "__main__":
