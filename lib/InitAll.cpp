@@ -7,6 +7,7 @@
 #include "ost/InitAll.h"
 
 #include "ost/Calibration/Passes.h"
+#include "ost/Conversion/OSTToNVVM/QLinearToNVVMPipeline.h"
 #include "ost/Conversion/Passes.h"
 #include "ost/Dialect/OST/IR/OSTDialect.h"
 #include "ost/Dialect/OST/Transforms/Passes.h"
@@ -27,4 +28,5 @@ void mlir::ost::registerAllPasses() {
   registerOSTCalibrationPasses();
   registerOSTMethodPipelines();
   registerOSTConversionPasses();
+  registerQLinearToNVVMPipeline();
 }

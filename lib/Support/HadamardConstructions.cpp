@@ -12,6 +12,7 @@
 //   28     Paley I,  q = 27 (over GF(27) = GF(3)[x]/(irreducible cubic))
 //   36     Paley II, q = 17
 //   40     Sylvester doubling of the order-20 Paley I matrix
+//   44     Paley I,  q = 43
 //   52     Paley II, q = 25 (over GF(25) = GF(5)[x]/(irreducible quadratic))
 //   60     Paley I,  q = 59
 //   108    Paley I,  q = 107

@@ -14,10 +14,10 @@ namespace mlir::ost {
 
 llvm::ArrayRef<int64_t> getKnownHadamardOrders() {
   // Orders that cover real models' MLP sizes (METHOD.md §8.1): 172 (LLaMA-2
-  // 7B, 11008), 108 (13B), 140 (30B), 28 (LLaMA-3), and the rest of the
-  // classic table. Tried largest first.
+  // 7B, 11008), 108 (13B), 140 (30B), 28 (LLaMA-3), 44 (TinyLlama-1.1B,
+  // 5632), and the rest of the classic table. Tried largest first.
   static const int64_t kOrders[] = {172, 156, 140, 108, 60, 52,
-                                    40,  36,  28,  20,  12};
+                                    44,  40,  36,  28,  20,  12};
   return kOrders;
 }
 

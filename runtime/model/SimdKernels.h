@@ -76,8 +76,6 @@ struct SimdKernels {
   void (*ropeRow)(const float *x, int64_t heads, int64_t headDim,
                   const float *cos, const float *sin, bool interleaved,
                   float *out);
-  /// Σ x[0..n) (float, vector lanes).
-  float (*sum)(const float *x, int64_t n);
   void (*attention)(const AttentionTask &task);
 };
 

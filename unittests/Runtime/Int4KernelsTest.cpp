@@ -212,6 +212,80 @@ TEST(Int4Kernels, W4A16MatchesQLinearOnEveryPath) {
   }
 }
 
+TEST(Int4Kernels, GroupedViewsMatchAcrossPathsAndRunners) {
+  // Groups of 64 and 128 channels on the integer paths, 32 on the
+  // dequantizing fallback; scales per (row, group) from the per-token
+  // quantizer run on each group as a row; a bias.
+  const Shape shapes[] = {{1, 256, 70}, {6, 384, 33}, {9, 192, 17}};
+  for (const Shape &s : shapes)
+    for (int64_t group : {int64_t(32), int64_t(64), int64_t(128)}) {
+      if (s.k % group != 0)
+        continue;
+      const int64_t groups = s.k / group;
+      std::vector<float> x = randomActivations(s.rows * groups, group, 3);
+      IrWeight ir = randomWeight(s.n, s.k, 17 + s.n);
+      PackedWeight w;
+      ASSERT_TRUE(
+          packWeightInt4(ir.packed.data(), ir.scales.data(), s.n, s.k, w).ok());
+      std::vector<int32_t> sums;
+      ASSERT_TRUE(computeGroupSums(w, group, sums).ok());
+      PackedWeightView view = w.getView();
+      view.groupSums = sums.data();
+      view.groupSize = group;
+      std::vector<uint8_t> q(x.size());
+      std::vector<float> sa(s.rows * groups), bias(s.n, 0.5f);
+      std::vector<int32_t> zp(s.rows * groups);
+      ASSERT_TRUE(quantizePerTokenAsym4(x.data(), s.rows * groups, group,
+                                        q.data(), sa.data(), zp.data())
+                      .ok());
+      QuantizedActivations a;
+      a.levels = q.data();
+      a.scales = sa.data();
+      a.zeroPoints = zp.data();
+      a.rows = s.rows;
+      a.k = s.k;
+      a.groupSize = group;
+      // Reference: exact integer group sums, then the contract's float
+      // epilogue in its order.
+      std::vector<float> expected(s.rows * s.n);
+      for (int64_t r = 0; r < s.rows; ++r)
+        for (int64_t c = 0; c < s.n; ++c) {
+          float out = 0.0f;
+          for (int64_t g = 0; g < groups; ++g) {
+            int64_t acc = 0;
+            for (int64_t i = g * group; i < (g + 1) * group; ++i) {
+              int level =
+                  (((ir.packed[(c * s.k + i) / 2] >> ((i % 2) * 4)) & 0xF) ^
+                   8) -
+                  8;
+              acc += (int64_t(q[r * s.k + i]) - zp[r * groups + g]) * level;
+            }
+            float term = float(acc) * sa[r * groups + g];
+            out = out + term;
+          }
+          out = out * ir.scales[c];
+          expected[r * s.n + c] = out + bias[c];
+        }
+      std::vector<float> first;
+      for (Isa isa : supportedIsas()) {
+        std::vector<float> y(s.rows * s.n), y2(s.rows * s.n);
+        ASSERT_TRUE(
+            qgemmW4A4(a, view, bias.data(), y.data(), runSerially, isa).ok());
+        ASSERT_TRUE(qgemmW4A4(a, view, bias.data(), y2.data(),
+                              NewThreadsParallelFor(3), isa)
+                        .ok());
+        EXPECT_EQ(y, y2) << getIsaName(isa);
+        if (group % 64 == 0) {
+          EXPECT_EQ(y, expected) << getIsaName(isa) << ", group " << group;
+        } else {
+          for (size_t i = 0; i < y.size(); ++i)
+            ASSERT_NEAR(y[i], expected[i], 1e-4 * std::fabs(expected[i]) + 1e-4)
+                << getIsaName(isa) << ", group " << group;
+        }
+      }
+    }
+}
+
 TEST(Int4Kernels, ReportsBadOperands) {
   PackedWeight w;
   std::vector<uint8_t> packed(6, 0);

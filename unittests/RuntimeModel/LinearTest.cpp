@@ -194,7 +194,7 @@ TEST(Linear, W4A4MatchesQLinearGroupedAndNot) {
       std::vector<float> firstOfAll;
       for (kernels::Isa isa : supportedIsas()) {
         std::vector<float> firstOfIsa;
-        for (unsigned threads : {1u, 2u}) {
+        for (unsigned threads : {1u, 2u, 3u}) {
           TestContext ctx(threads, isa);
           std::vector<float> y = runW4A4(ctx, x, s, w, sums, bias, withBias);
           std::string where = what + ", " + kernels::getIsaName(isa) + ", " +

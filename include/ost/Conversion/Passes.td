@@ -67,4 +67,51 @@ def ConvertOSTToCPUPass : Pass<"convert-ost-to-cpu", "ModuleOp"> {
   ];
 }
 
+def ConvertOSTQLinearToNVVMPass
+    : Pass<"convert-ost-qlinear-to-nvvm", "ModuleOp"> {
+  let summary = "generate NVVM tensor-core kernels for the quantized linears";
+  let description = [{
+    Generates one `gpu.func` kernel per distinct `ost.qlinear` form of the
+    module into `gpu.module @ost_kernels` and records it on the linear as
+    `ost.gpu_kernel = @ost_kernels::@<name>` (the host side, which launches
+    the kernels through runtime/cuda, is lowered separately). Kernels are
+    written in gpu/nvvm/vector/arith/scf/memref and lower with
+    `nvvm-attach-target`, `convert-gpu-to-nvvm` and `gpu-module-to-binary`
+    (see docs/GPU.md):
+
+    * W4A4 (`act_spec` 4-bit asymmetric per token): a GEMM whose prologue
+      applies the fused online Hadamard (when every user of the preceding
+      `ost.online_hadamard` is such a linear; sizes 2^m) and the per-token
+      quantization into shared memory, whose main loop runs on integer
+      tensor cores (`nvvm.mma.sync` s4 m16n8k64 on sm_80–sm_89; on sm_90a
+      int4 widened to s8 for m16n8k32), and whose epilogue applies the
+      per-token × per-channel scales and the zero-point correction and
+      writes `element-type`;
+    * W4A16 (no `act_spec`): a decode GEMV dequantizing int4 in registers.
+
+    Kernel arguments: `(x, w, scales, [bias,] out, m)`; every memref is 1-D
+    (row-major data), `w` the linear's packed weight bytes as i32 words.
+    Each kernel carries `ost.dynamic_smem` (bytes) and `ost.tile`.
+    Preconditions: 4-bit symmetric per-channel weights without groups or
+    zero points, constant K (a multiple of 128 for W4A4, 32 for W4A16) and
+    N (a multiple of 8).
+
+    ```
+    ost-opt model.w4a4kv4.mlir --convert-ost-qlinear-to-nvvm="chip=sm_90a"
+    ```
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_80\"",
+           "Target GPU: sm_80, sm_86, sm_89 or sm_90a">,
+    Option<"elementType", "element-type", "std::string", "\"f16\"",
+           "Activation and output element type: f16, bf16 or f32">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // OST_CONVERSION_PASSES_TD

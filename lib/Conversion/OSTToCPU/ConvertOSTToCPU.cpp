@@ -41,6 +41,9 @@ struct ModelInfo {
   int64_t vocab = 0, layers = 0, kvHeads = 0, headDim = 0, positions = 0;
   int64_t kBits = 16, vBits = 16;
   double kClip = 1.0, vClip = 1.0;
+  /// Bytes of embedding tables only ost.embedding reads (a step reads one
+  /// row per token of them, not the whole table).
+  int64_t embeddingBytes = 0;
 };
 
 /// The KV quantizer of an attention operand: bits (16 for none) and clip.
@@ -101,9 +104,19 @@ LogicalResult analyzeModel(func::FuncOp fn, LoweringState &state,
   bool ok = true, first = true;
   info.positions = std::numeric_limits<int64_t>::max();
   fn.walk([&](Operation *op) {
+    if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
+      Value table = embedding.getTable();
+      auto type = cast<RankedTensorType>(table.getType());
+      if (getConstantElements(table) &&
+          llvm::all_of(table.getUsers(),
+                       [](Operation *user) { return isa<EmbeddingOp>(user); }))
+        info.embeddingBytes +=
+            type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      return;
+    }
     if (isa<func::FuncOp, func::ReturnOp, arith::ConstantOp, tensor::DimOp,
             tensor::ExpandShapeOp, tensor::CollapseShapeOp,
-            tensor::ExtractSliceOp, EmbeddingOp, RMSNormOp, LinearOp, LMHeadOp,
+            tensor::ExtractSliceOp, RMSNormOp, LinearOp, LMHeadOp,
             OnlineHadamardOp, AddOp, MulOp, SiLUOp>(op))
       return;
     if (auto fq = dyn_cast<FakeQuantOp>(op)) {
@@ -302,6 +315,8 @@ struct ConvertOSTToCPUPass
             b.getNamedAttr("v_bits", b.getI64IntegerAttr(info.vBits)),
             b.getNamedAttr("k_clip", b.getF32FloatAttr(info.kClip)),
             b.getNamedAttr("v_clip", b.getF32FloatAttr(info.vClip)),
+            b.getNamedAttr("embedding_bytes",
+                           b.getI64IntegerAttr(info.embeddingBytes)),
         }));
   }
 };

@@ -31,6 +31,7 @@ namespace {
 struct InfoFields {
   int64_t vocab, layers, kvHeads, headDim, positions, kBits, vBits;
   float kClip, vClip;
+  int64_t embeddingBytes;
 };
 
 /// Reads `ost.model_info` (convert-ost-to-cpu); emits an error otherwise.
@@ -56,13 +57,14 @@ std::optional<InfoFields> readModelInfo(ModuleOp module) {
        positions = getInt("max_positions"), kBits = getInt("k_bits"),
        vBits = getInt("v_bits");
   auto kClip = getFloat("k_clip"), vClip = getFloat("v_clip");
+  auto embeddingBytes = getInt("embedding_bytes");
   if (!vocab || !layers || !kvHeads || !headDim || !positions || !kBits ||
-      !vBits || !kClip || !vClip) {
+      !vBits || !kClip || !vClip || !embeddingBytes) {
     module.emitError("ost.model_info is incomplete: ") << dict;
     return std::nullopt;
   }
   return InfoFields{*vocab, *layers, *kvHeads, *headDim, *positions,
-                    *kBits, *vBits, *kClip, *vClip};
+                    *kBits,  *vBits,  *kClip,   *vClip,   *embeddingBytes};
 }
 
 /// Bytes of the module's constant globals (weights and tables).
@@ -100,10 +102,13 @@ void addModelAPI(llvm::Module &module, const InfoFields &f,
   auto *info = new llvm::GlobalVariable(
       module, infoType, /*isConstant=*/true, llvm::GlobalValue::InternalLinkage,
       nullptr, "ost_model_info_data");
-  // weight_bytes counts the constants before the info global exists.
+  // weight_bytes: what a decode step reads, i.e. the constants (counted
+  // before the info global exists) without the description and the
+  // embedding tables, of which a step reads one row per token.
   int64_t weightBytes = getConstantBytes(module) -
                         module.getDataLayout().getTypeAllocSize(
-                            description->getType());
+                            description->getType()) -
+                        f.embeddingBytes;
   info->setInitializer(llvm::ConstantStruct::get(
       infoType,
       {c64(1), c64(f.vocab), c64(f.layers), c64(f.kvHeads), c64(f.headDim),

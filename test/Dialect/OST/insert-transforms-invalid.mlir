@@ -52,15 +52,15 @@ func.func @negative_norm_reader(%ids: tensor<1x3xi64>, %emb: tensor<16x8xf32>) -
 
 // -----
 
-// An MLP of 44 = 11·4: no Hadamard matrix of order 44, 22 or 11 is known.
-func.func @negative_hadamard_size(%x: tensor<1x3x8xf32>, %wg: tensor<44x8xf32>, %wu: tensor<44x8xf32>,
-                                  %wd: tensor<8x44xf32>) -> tensor<1x3x8xf32> {
-  %g = ost.linear %x, %wg : tensor<1x3x8xf32>, tensor<44x8xf32> -> tensor<1x3x44xf32>
-  %u = ost.linear %x, %wu : tensor<1x3x8xf32>, tensor<44x8xf32> -> tensor<1x3x44xf32>
-  %s = ost.silu %g : tensor<1x3x44xf32>
-  %m = ost.mul %s, %u : tensor<1x3x44xf32>
-  // expected-error @+1 {{cannot insert the online Hadamard before down_proj: no Hadamard matrix of size 44 is known}}
-  %d = ost.linear %m, %wd : tensor<1x3x44xf32>, tensor<8x44xf32> -> tensor<1x3x8xf32>
+// An MLP of 92 = 23·4: no Hadamard matrix of order 92, 46 or 23 is known.
+func.func @negative_hadamard_size(%x: tensor<1x3x8xf32>, %wg: tensor<92x8xf32>, %wu: tensor<92x8xf32>,
+                                  %wd: tensor<8x92xf32>) -> tensor<1x3x8xf32> {
+  %g = ost.linear %x, %wg : tensor<1x3x8xf32>, tensor<92x8xf32> -> tensor<1x3x92xf32>
+  %u = ost.linear %x, %wu : tensor<1x3x8xf32>, tensor<92x8xf32> -> tensor<1x3x92xf32>
+  %s = ost.silu %g : tensor<1x3x92xf32>
+  %m = ost.mul %s, %u : tensor<1x3x92xf32>
+  // expected-error @+1 {{cannot insert the online Hadamard before down_proj: no Hadamard matrix of size 92 is known}}
+  %d = ost.linear %m, %wd : tensor<1x3x92xf32>, tensor<8x92xf32> -> tensor<1x3x8xf32>
   return %d : tensor<1x3x8xf32>
 }
 

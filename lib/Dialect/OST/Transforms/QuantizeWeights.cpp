@@ -13,7 +13,9 @@
 #include "ost/Dialect/OST/Transforms/Passes.h"
 #include "ost/Dialect/OST/Transforms/WeightQuantization.h"
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 
 namespace mlir::ost {
 #define GEN_PASS_DEF_OSTQUANTIZEWEIGHTSPASS
@@ -49,6 +51,8 @@ public:
     options.symmetric = sym;
     options.groupSize = group;
     options.clipSearchNorm = clipSearch;
+    // Rows are independent: the result does not depend on the thread count.
+    options.numThreads = std::max(1u, std::thread::hardware_concurrency());
 
     FailureOr<SmallVector<LinearOp>> linears =
         collectQuantizableLinears(module, "quantize weights around");

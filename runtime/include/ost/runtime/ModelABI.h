@@ -76,7 +76,8 @@ struct ostrt_model_info {
                ost::runtime::MemRef<float, 2> *logits);
   /// What the model is: "<method> <bits>" (e.g. "ostquant W4A4KV4").
   const char *description;
-  /// Bytes of the model's constants (weights, tables) a step may read.
+  /// Bytes a decode step reads: the constants (weights, tables) without the
+  /// embedding tables, of which it reads one row per token.
   int64_t weight_bytes;
 };
 
