@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelUtils.h"
+#include "SimdKernels.h"
 
 #include <cblas.h>
 
@@ -23,6 +24,8 @@ namespace {
 
 /// Output columns per OpenBLAS call.
 constexpr int64_t kLinearColumns = 256;
+/// Up to this many rows run as matrix-vector products.
+constexpr int64_t kGemvRows = 4;
 
 void useSingleThreadedBlas() {
   static std::once_flag once;
@@ -95,14 +98,17 @@ void _mlir_ciface_ostrt_linear_f32(ostrt_context *ctx, MemRef<float, 2> *x,
   useSingleThreadedBlas();
   const float *xd = x->data(), *wd = w->data();
   float *y = out->data();
+  auto gemv = simd::getSimdKernels(getIsa(ctx)).gemv;
   getParallel(ctx)(n, kLinearColumns, [&](int64_t n0, int64_t n1) {
     int cols = static_cast<int>(n1 - n0);
     if (k == 0) {
       for (int64_t r = 0; r < rows; ++r)
         std::fill(y + r * n + n0, y + r * n + n1, 0.0f);
-    } else if (rows == 1) {
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, cols, static_cast<int>(k), 1.0f,
-                  wd + n0 * k, static_cast<int>(k), xd, 1, 0.0f, y + n0, 1);
+    } else if (rows <= kGemvRows) {
+      // Decode: memory-bound; OpenBLAS called from several of our threads
+      // at once serializes on its buffers, so the SIMD table's GEMV runs.
+      for (int64_t r = 0; r < rows; ++r)
+        gemv(wd + n0 * k, cols, k, xd + r * k, y + r * n + n0);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                   static_cast<int>(rows), cols, static_cast<int>(k), 1.0f, xd,

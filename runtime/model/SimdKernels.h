@@ -77,6 +77,11 @@ struct SimdKernels {
                   const float *cos, const float *sin, bool interleaved,
                   float *out);
   void (*attention)(const AttentionTask &task);
+  /// y[j] = Σ_k w[j·k + k']·x[k'] for the `rows` rows of w ([rows, k],
+  /// row-major): a float32 matrix-vector product (decode-time linears),
+  /// four rows at a time with vector partial sums.
+  void (*gemv)(const float *w, int64_t rows, int64_t k, const float *x,
+               float *y);
 };
 
 /// The kernels of `isa` (Auto: the best this CPU runs; an unsupported one

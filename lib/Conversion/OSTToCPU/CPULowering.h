@@ -87,6 +87,14 @@ Value createF32(OpBuilder &b, Location loc, double value);
 void callRuntime(OpBuilder &b, Location loc, ModuleOp module, StringRef name,
                  ValueRange args);
 
+/// The common shape of a row-wise kernel call: allocates the result (type
+/// `resultType`, dynamic sizes of `input`) and calls
+/// `name(ctx, rows(input), args..., rows(result))` with both viewed as
+/// [rows, features]. Returns the result.
+Value callRowsKernel(OpBuilder &b, Location loc, const LoweringState &state,
+                     StringRef name, MemRefType resultType, Value input,
+                     ValueRange args);
+
 /// A read-only global holding `bytes` as `type` (element type of `type`, any
 /// shape), read back as an identity memref of that shape.
 Value createGlobalConstant(OpBuilder &b, Location loc, LoweringState &state,

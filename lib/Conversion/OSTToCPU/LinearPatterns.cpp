@@ -163,6 +163,15 @@ QuantizedActivation quantizeInput(OpBuilder &b, QLinearOp op, Value input,
   return q;
 }
 
+/// The scalar operands of ostrt_fake_quant for `spec`.
+SmallVector<Value> getFakeQuantArgs(OpBuilder &b, Location loc,
+                                    QuantSpecAttr spec) {
+  return {createI64(b, loc, spec.getBits()),
+          createI64(b, loc, spec.getSymmetric() ? 1 : 0),
+          createI64(b, loc, spec.getGroupSize()),
+          createF32(b, loc, spec.getClipRatioValue())};
+}
+
 /// The bias operand of a linear: its buffer, or an absent operand.
 Value getBias(OpBuilder &b, Location loc, Value bias) {
   if (!bias)
@@ -183,9 +192,10 @@ struct QLinearLowering : CPUPattern<QLinearOp> {
     if (failed(w))
       return failure();
     Value input = adaptor.getInput();
-    Value out = allocLike(rewriter, loc, getMemRefType(op.getResult()), input);
     Value bias = getBias(rewriter, loc, adaptor.getBias());
     if (int4) {
+      Value out =
+          allocLike(rewriter, loc, getMemRefType(op.getResult()), input);
       QuantizedActivation q = quantizeInput(rewriter, op, input, state);
       callRuntime(rewriter, loc, state.module, "ostrt_qgemm_w4a4",
                   {state.ctx, toABI(rewriter, loc, q.levels),
@@ -205,23 +215,15 @@ struct QLinearLowering : CPUPattern<QLinearOp> {
         return op.emitOpError("the cpu target quantizes activations per "
                               "token only, got ")
                << act;
-      Value fq = allocLike(rewriter, loc,
-                           cast<MemRefType>(input.getType()), input);
-      callRuntime(rewriter, loc, state.module, "ostrt_fake_quant",
-                  {state.ctx, toABIRows(rewriter, loc, input),
-                   createI64(rewriter, loc, act.getBits()),
-                   createI64(rewriter, loc, act.getSymmetric() ? 1 : 0),
-                   createI64(rewriter, loc, act.getGroupSize()),
-                   createF32(rewriter, loc, act.getClipRatioValue()),
-                   toABIRows(rewriter, loc, fq)});
-      input = fq;
+      input = callRowsKernel(rewriter, loc, state, "ostrt_fake_quant",
+                             cast<MemRefType>(input.getType()), input,
+                             getFakeQuantArgs(rewriter, loc, act));
     }
-    callRuntime(rewriter, loc, state.module, "ostrt_qgemm_w4a16",
-                {state.ctx, toABIRows(rewriter, loc, input),
-                 toABI(rewriter, loc, w->weight),
-                 toABI(rewriter, loc, w->scales), bias,
-                 toABIRows(rewriter, loc, out)});
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(
+        op, callRowsKernel(rewriter, loc, state, "ostrt_qgemm_w4a16",
+                           getMemRefType(op.getResult()), input,
+                           {toABI(rewriter, loc, w->weight),
+                            toABI(rewriter, loc, w->scales), bias}));
     return success();
   }
 };
@@ -232,14 +234,11 @@ struct LinearLowering : CPUPattern<LinearOp> {
   matchAndRewrite(LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    Value out = allocLike(rewriter, loc, getMemRefType(op.getResult()), input);
-    callRuntime(rewriter, loc, state.module, "ostrt_linear_f32",
-                {state.ctx, toABIRows(rewriter, loc, input),
-                 toABI(rewriter, loc, adaptor.getWeight()),
-                 getBias(rewriter, loc, adaptor.getBias()),
-                 toABIRows(rewriter, loc, out)});
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(
+        op, callRowsKernel(rewriter, loc, state, "ostrt_linear_f32",
+                           getMemRefType(op.getResult()), adaptor.getInput(),
+                           {toABI(rewriter, loc, adaptor.getWeight()),
+                            getBias(rewriter, loc, adaptor.getBias())}));
     return success();
   }
 };
@@ -258,12 +257,10 @@ struct LMHeadLowering : CPUPattern<LMHeadOp> {
     Value noBias = absentOperand(rewriter, loc, rewriter.getF32Type(), 1);
     bool returned = op->hasOneUse() && isa<func::ReturnOp>(*op->user_begin());
     if (!returned) {
-      Value out =
-          allocLike(rewriter, loc, getMemRefType(op.getResult()), input);
-      callRuntime(rewriter, loc, state.module, "ostrt_linear_f32",
-                  {state.ctx, toABIRows(rewriter, loc, input), weight, noBias,
-                   toABIRows(rewriter, loc, out)});
-      rewriter.replaceOp(op, out);
+      rewriter.replaceOp(
+          op, callRowsKernel(rewriter, loc, state, "ostrt_linear_f32",
+                             getMemRefType(op.getResult()), input,
+                             {weight, noBias}));
       return success();
     }
     Value hidden = memref::CollapseShapeOp::create(
@@ -310,14 +307,12 @@ struct OnlineHadamardLowering : CPUPattern<OnlineHadamardOp> {
     FailureOr<Value> factor = createHadamardFactor(rewriter, loc, state, n);
     if (failed(factor))
       return op.emitOpError("has no Hadamard factorization of size ") << n;
-    Value input = adaptor.getInput();
-    Value out = allocLike(rewriter, loc, getMemRefType(op.getResult()), input);
-    callRuntime(rewriter, loc, state.module, "ostrt_hadamard",
-                {state.ctx, toABIRows(rewriter, loc, input),
-                 toABI(rewriter, loc, *factor),
-                 createI64(rewriter, loc, op.getTranspose() ? 1 : 0),
-                 toABIRows(rewriter, loc, out)});
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(
+        op, callRowsKernel(rewriter, loc, state, "ostrt_hadamard",
+                           getMemRefType(op.getResult()), adaptor.getInput(),
+                           {toABI(rewriter, loc, *factor),
+                            createI64(rewriter, loc,
+                                      op.getTranspose() ? 1 : 0)}));
     return success();
   }
 };
@@ -337,17 +332,10 @@ struct FakeQuantLowering : CPUPattern<FakeQuantOp> {
       return op.emitOpError("the cpu target fake-quantizes activations per "
                             "token without clip search only, got ")
              << spec;
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    Value out = allocLike(rewriter, loc, getMemRefType(op.getResult()), input);
-    callRuntime(rewriter, loc, state.module, "ostrt_fake_quant",
-                {state.ctx, toABIRows(rewriter, loc, input),
-                 createI64(rewriter, loc, spec.getBits()),
-                 createI64(rewriter, loc, spec.getSymmetric() ? 1 : 0),
-                 createI64(rewriter, loc, spec.getGroupSize()),
-                 createF32(rewriter, loc, spec.getClipRatioValue()),
-                 toABIRows(rewriter, loc, out)});
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(
+        op, callRowsKernel(rewriter, op.getLoc(), state, "ostrt_fake_quant",
+                           getMemRefType(op.getResult()), adaptor.getInput(),
+                           getFakeQuantArgs(rewriter, op.getLoc(), spec)));
     return success();
   }
 };

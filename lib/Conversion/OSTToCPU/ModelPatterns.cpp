@@ -60,17 +60,16 @@ struct RMSNormLowering : CPUPattern<RMSNormOp> {
   matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value input = adaptor.getInput();
     Value weight =
         adaptor.getWeight()
             ? toABI(rewriter, loc, adaptor.getWeight())
             : absentOperand(rewriter, loc, rewriter.getF32Type(), 1);
-    Value out = allocLike(rewriter, loc, getMemRefType(op.getResult()), input);
-    callRuntime(rewriter, loc, state.module, "ostrt_rms_norm",
-                {state.ctx, toABIRows(rewriter, loc, input), weight,
-                 createF32(rewriter, loc, op.getEpsilon().convertToDouble()),
-                 toABIRows(rewriter, loc, out)});
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(
+        op, callRowsKernel(
+                rewriter, loc, state, "ostrt_rms_norm",
+                getMemRefType(op.getResult()), adaptor.getInput(),
+                {weight, createF32(rewriter, loc,
+                                   op.getEpsilon().convertToDouble())}));
     return success();
   }
 };

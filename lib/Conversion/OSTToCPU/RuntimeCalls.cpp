@@ -118,6 +118,17 @@ void cpu::callRuntime(OpBuilder &b, Location loc, ModuleOp module,
   func::CallOp::create(b, loc, fn, args);
 }
 
+Value cpu::callRowsKernel(OpBuilder &b, Location loc,
+                          const LoweringState &state, StringRef name,
+                          MemRefType resultType, Value input, ValueRange args) {
+  Value out = allocLike(b, loc, resultType, input);
+  SmallVector<Value> operands = {state.ctx, toABIRows(b, loc, input)};
+  operands.append(args.begin(), args.end());
+  operands.push_back(toABIRows(b, loc, out));
+  callRuntime(b, loc, state.module, name, operands);
+  return out;
+}
+
 Value cpu::createGlobalConstant(OpBuilder &b, Location loc,
                                 LoweringState &state, StringRef hint,
                                 MemRefType type, ArrayRef<char> bytes) {
