@@ -25,36 +25,6 @@ namespace ost::runtime {
 
 namespace {
 
-/// Parses "A:B", "A:", ":B" or "" into [skip, skip + count) (count 0: all),
-/// as ost-run does.
-bool parseDocRange(const std::string &spec, size_t &skip, size_t &count) {
-  skip = 0;
-  count = 0;
-  if (spec.empty())
-    return true;
-  size_t colon = spec.find(':');
-  if (colon == std::string::npos)
-    return false;
-  auto parse = [](const std::string &text, unsigned long long &out) {
-    if (text.empty() || text.find_first_not_of("0123456789") !=
-                            std::string::npos)
-      return false;
-    out = std::strtoull(text.c_str(), nullptr, 10);
-    return true;
-  };
-  std::string a = spec.substr(0, colon), b = spec.substr(colon + 1);
-  unsigned long long lo = 0, hi = 0;
-  if (!a.empty() && !parse(a, lo))
-    return false;
-  if (!b.empty()) {
-    if (!parse(b, hi) || hi <= lo)
-      return false;
-    count = static_cast<size_t>(hi - lo);
-  }
-  skip = static_cast<size_t>(lo);
-  return true;
-}
-
 /// Loads --tokenizer; null after an error message.
 std::unique_ptr<Tokenizer> loadTokenizerOption(const Options &options) {
   if (!options.has("tokenizer")) {
@@ -123,7 +93,7 @@ int runPerplexity(const ostrt_model_info &info, const Options &options) {
     return 1;
   size_t skipDocs = 0, count = 0;
   std::string docRange = options.get("docs");
-  if (!parseDocRange(docRange, skipDocs, count))
+  if (!parseDocumentSelection(docRange, skipDocs, count))
     return reportError("--docs must be A:B with A < B, got '" + docRange +
                        "'");
   std::string textPath = options.get("text"), text, error;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 namespace ost::runtime {
 
@@ -93,5 +94,40 @@ bool NllAccumulator::add(const float *logits, int64_t vocab, int32_t target) {
 }
 
 double NllAccumulator::perplexity() const { return std::exp(meanNll()); }
+
+bool parseDocumentSelection(std::string_view spec, size_t &skip,
+                            size_t &count) {
+  skip = 0;
+  count = 0;
+  if (spec.empty())
+    return true;
+  size_t colon = spec.find(':');
+  if (colon == std::string_view::npos)
+    return false;
+  // Decimal digits only, without overflow.
+  auto parse = [](std::string_view text, unsigned long long &out) {
+    if (text.empty())
+      return false;
+    out = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9' ||
+          out > (std::numeric_limits<unsigned long long>::max() - 9) / 10)
+        return false;
+      out = out * 10 + static_cast<unsigned>(c - '0');
+    }
+    return true;
+  };
+  std::string_view a = spec.substr(0, colon), b = spec.substr(colon + 1);
+  unsigned long long lo = 0, hi = 0;
+  if (!a.empty() && !parse(a, lo))
+    return false;
+  if (!b.empty()) {
+    if (!parse(b, hi) || hi <= lo)
+      return false;
+    count = static_cast<size_t>(hi - lo);
+  }
+  skip = static_cast<size_t>(lo);
+  return true;
+}
 
 } // namespace ost::runtime

@@ -170,32 +170,11 @@ FailureOr<mlir::ost::Tensor> forward(mlir::ost::Executor &exec,
   return std::move((*out)[0]);
 }
 
-/// Parses "A:B", "A:", ":B" or "" into [skip, skip + count) (count 0: all).
-bool parseDocRange(llvm::StringRef spec, size_t &skip, size_t &count) {
-  skip = 0;
-  count = 0;
-  if (spec.empty())
-    return true;
-  auto [a, b] = spec.split(':');
-  if (spec.find(':') == llvm::StringRef::npos)
-    return false;
-  unsigned long long lo = 0, hi = 0;
-  if (!a.empty() && a.getAsInteger(10, lo))
-    return false;
-  if (!b.empty()) {
-    if (b.getAsInteger(10, hi) || hi <= lo)
-      return false;
-    count = static_cast<size_t>(hi - lo);
-  }
-  skip = static_cast<size_t>(lo);
-  return true;
-}
-
 /// The documents of --text selected by --docs; false after an error. `skip`
 /// is the index of the first one.
 bool readDocuments(std::vector<std::string> &docs, size_t &skip) {
   size_t count = 0;
-  if (!parseDocRange(docRange, skip, count)) {
+  if (!rt::parseDocumentSelection(docRange.getValue(), skip, count)) {
     llvm::errs() << "ost-run: --docs must be A:B with A < B, got '" << docRange
                  << "'\n";
     return false;

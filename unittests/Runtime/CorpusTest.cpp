@@ -46,3 +46,22 @@ TEST(Corpus, NllIsStableLogSoftmax) {
   EXPECT_FALSE(acc.add(uniform, 4, 7));
   EXPECT_EQ(acc.count(), 1);
 }
+
+TEST(Corpus, DocumentSelections) {
+  size_t skip = 9, count = 9;
+  EXPECT_TRUE(parseDocumentSelection("", skip, count));
+  EXPECT_EQ(skip, 0u);
+  EXPECT_EQ(count, 0u);
+  EXPECT_TRUE(parseDocumentSelection("250:500", skip, count));
+  EXPECT_EQ(skip, 250u);
+  EXPECT_EQ(count, 250u);
+  EXPECT_TRUE(parseDocumentSelection("30:", skip, count));
+  EXPECT_EQ(skip, 30u);
+  EXPECT_EQ(count, 0u);
+  EXPECT_TRUE(parseDocumentSelection(":7", skip, count));
+  EXPECT_EQ(skip, 0u);
+  EXPECT_EQ(count, 7u);
+  for (const char *bad : {"5", "5:5", "6:5", "a:b", "-1:3", "1:+3", " 1:3",
+                          "99999999999999999999:1"})
+    EXPECT_FALSE(parseDocumentSelection(bad, skip, count)) << bad;
+}

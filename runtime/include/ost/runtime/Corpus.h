@@ -28,6 +28,12 @@ inline constexpr std::string_view kDocumentSeparator = "<|endoftext|>";
 std::vector<std::string> splitDocuments(std::string_view text, size_t skip = 0,
                                         size_t count = 0);
 
+/// Parses a document selection "A:B" (documents A..B-1, A < B), "A:" (from
+/// A), ":B" (the first B) or "" (all) into the `skip`, `count` of
+/// splitDocuments (count 0: all). False for anything else.
+bool parseDocumentSelection(std::string_view spec, size_t &skip,
+                            size_t &count);
+
 /// Reads `path` into `text`; false with `error` naming the file otherwise.
 bool readTextFile(const std::string &path, std::string &text,
                   std::string &error);
