@@ -71,6 +71,10 @@ Value toABIDropBatch(OpBuilder &b, Location loc, Value value);
 /// Collapses an identity memref to rank 1.
 Value flatten(OpBuilder &b, Location loc, Value value);
 
+/// The last `count` rows of `rows2d` ([T, D], identity layout): a view of
+/// rows [T − count, T), the ones the step's logits ask for.
+Value getTrailingRows(OpBuilder &b, Location loc, Value rows2d, Value count);
+
 /// An uninitialized buffer of `type` whose dynamic sizes are those of `like`
 /// (a memref of the same rank) at the same positions.
 Value allocLike(OpBuilder &b, Location loc, MemRefType type, Value like);
@@ -131,6 +135,17 @@ bool isInt4ActivationSpec(QuantSpecAttr spec);
 /// activation spec isInt4ActivationSpec: the Hadamard is then fused into the
 /// activation quantization.
 bool isFusedIntoQuantization(OnlineHadamardOp op);
+
+/// Checks that `op` has a form the CPU kernels run (4-bit symmetric
+/// per-channel constant weights with one f32 scale per channel, a per-token
+/// activation spec if any); the diagnostic names the op otherwise.
+/// convert-ost-to-cpu checks every op before rewriting, so the patterns
+/// assume these forms.
+LogicalResult checkQLinearForCPU(QLinearOp op);
+
+/// Checks that `op` is a KV cache quantizer or a per-token activation
+/// quantizer without clip search.
+LogicalResult checkFakeQuantForCPU(FakeQuantOp op);
 
 /// True if `op` quantizes keys or values for ost.attention only (per token,
 /// asymmetric, no groups or clip search): it becomes the KV cache quantizer.

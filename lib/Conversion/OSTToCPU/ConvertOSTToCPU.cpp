@@ -78,26 +78,6 @@ FailureOr<int64_t> getRopeTableRows(RopeOp rope, Value table) {
   return type.getDimSize(0);
 }
 
-/// The weight and activation forms the CPU kernels run.
-LogicalResult checkQLinear(QLinearOp op) {
-  QuantSpecAttr spec = op.getWeightSpec();
-  if (spec.getBits() != 4 || !spec.getSymmetric() ||
-      spec.getGranularity() != Granularity::PerChannel ||
-      spec.getGroupSize() != 0 || op.getZeroPoints())
-    return op.emitOpError("the cpu target runs 4-bit symmetric per-channel "
-                          "weights only, got ")
-           << spec;
-  if (!getConstantElements(op.getWeight()) ||
-      !getConstantElements(op.getScales()))
-    return op.emitOpError("the cpu target needs constant weights and scales");
-  QuantSpecAttr act = op.getActSpecAttr();
-  if (act && act.getGranularity() != Granularity::PerToken)
-    return op.emitOpError("the cpu target quantizes activations per token "
-                          "only, got ")
-           << act;
-  return success();
-}
-
 /// Checks everything the patterns assume and collects the model's sizes.
 LogicalResult analyzeModel(func::FuncOp fn, LoweringState &state,
                            ModelInfo &info) {
@@ -120,18 +100,12 @@ LogicalResult analyzeModel(func::FuncOp fn, LoweringState &state,
             OnlineHadamardOp, AddOp, MulOp, SiLUOp>(op))
       return;
     if (auto fq = dyn_cast<FakeQuantOp>(op)) {
-      if (!isKVCacheQuantizer(fq) &&
-          (fq.getSpec().getGranularity() != Granularity::PerToken ||
-           fq.getClipSearch())) {
-        fq.emitOpError("the cpu target fake-quantizes activations per token "
-                       "without clip search only, got ")
-            << fq.getSpec();
+      if (failed(checkFakeQuantForCPU(fq)))
         ok = false;
-      }
       return;
     }
     if (auto linear = dyn_cast<QLinearOp>(op)) {
-      if (failed(checkQLinear(linear)))
+      if (failed(checkQLinearForCPU(linear)))
         ok = false;
       return;
     }

@@ -41,19 +41,7 @@ bool cpu::isFusedIntoQuantization(OnlineHadamardOp op) {
   return true;
 }
 
-namespace {
-
-/// A weight of an ost.qlinear in the kernels' layout, as globals.
-struct PackedWeightGlobals {
-  Value weight, scales, groupSums;
-};
-
-/// Reads the qlinear's packed 4-bit weight and scales (constants), checks
-/// the forms the CPU kernels support, and re-packs them into globals.
-/// `group` is the activation group size (0: whole rows).
-FailureOr<PackedWeightGlobals> packWeight(OpBuilder &b, QLinearOp op,
-                                          int64_t group, LoweringState &state) {
-  Location loc = op.getLoc();
+LogicalResult cpu::checkQLinearForCPU(QLinearOp op) {
   QuantSpecAttr spec = op.getWeightSpec();
   if (spec.getBits() != 4 || !spec.getSymmetric() ||
       spec.getGranularity() != Granularity::PerChannel ||
@@ -61,16 +49,49 @@ FailureOr<PackedWeightGlobals> packWeight(OpBuilder &b, QLinearOp op,
     return op.emitOpError("the cpu target runs 4-bit symmetric per-channel "
                           "weights only, got ")
            << spec;
+  ElementsAttr scales = getConstantElements(op.getScales());
+  if (!getConstantElements(op.getWeight()) || !scales)
+    return op.emitOpError("the cpu target needs constant weights and scales");
+  auto scalesType = cast<ShapedType>(scales.getType());
+  if (scalesType.getDimSize(1) != 1 || !scalesType.getElementType().isF32())
+    return op.emitOpError("the cpu target needs f32 scales with one scale "
+                          "per channel");
+  QuantSpecAttr act = op.getActSpecAttr();
+  if (act && act.getGranularity() != Granularity::PerToken)
+    return op.emitOpError("the cpu target quantizes activations per token "
+                          "only, got ")
+           << act;
+  return success();
+}
+
+LogicalResult cpu::checkFakeQuantForCPU(FakeQuantOp op) {
+  if (isKVCacheQuantizer(op) ||
+      (op.getSpec().getGranularity() == Granularity::PerToken &&
+       !op.getClipSearch()))
+    return success();
+  return op.emitOpError("the cpu target fake-quantizes activations per token "
+                        "without clip search only, got ")
+         << op.getSpec();
+}
+
+namespace {
+
+/// A weight of an ost.qlinear in the kernels' layout, as globals.
+struct PackedWeightGlobals {
+  Value weight, scales, groupSums;
+};
+
+/// Reads the qlinear's packed 4-bit weight and scales (constants, in a form
+/// checkQLinearForCPU accepted) and re-packs them into globals. `group` is
+/// the activation group size (0: whole rows).
+FailureOr<PackedWeightGlobals> packWeight(OpBuilder &b, QLinearOp op,
+                                          int64_t group, LoweringState &state) {
+  Location loc = op.getLoc();
   ElementsAttr weightAttr = getConstantElements(op.getWeight());
   ElementsAttr scalesAttr = getConstantElements(op.getScales());
-  if (!weightAttr || !scalesAttr)
-    return op.emitOpError("needs constant weights and scales");
   auto weightType = cast<ShapedType>(weightAttr.getType());
-  auto scalesType = cast<ShapedType>(scalesAttr.getType());
   int64_t n = weightType.getDimSize(0);
   int64_t k = weightType.getDimSize(1) * 2;
-  if (scalesType.getDimSize(1) != 1 || !scalesType.getElementType().isF32())
-    return op.emitOpError("needs f32 scales with one scale per channel");
   FailureOr<std::vector<char>> bytes = getElementBytes(weightAttr);
   FailureOr<std::vector<char>> scaleBytes = getElementBytes(scalesAttr);
   if (failed(bytes) || failed(scaleBytes))
@@ -210,11 +231,8 @@ struct QLinearLowering : CPUPattern<QLinearOp> {
       return success();
     }
     if (act) {
-      // Another activation grid: quantize-dequantize, then float × int4.
-      if (act.getGranularity() != Granularity::PerToken)
-        return op.emitOpError("the cpu target quantizes activations per "
-                              "token only, got ")
-               << act;
+      // Another (per-token) activation grid: quantize-dequantize, then
+      // float × int4.
       input = callRowsKernel(rewriter, loc, state, "ostrt_fake_quant",
                              cast<MemRefType>(input.getType()), input,
                              getFakeQuantArgs(rewriter, loc, act));
@@ -265,16 +283,9 @@ struct LMHeadLowering : CPUPattern<LMHeadOp> {
     }
     Value hidden = memref::CollapseShapeOp::create(
         rewriter, loc, input, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-    Value t = memref::DimOp::create(rewriter, loc, hidden, 0);
-    Value d = memref::DimOp::create(rewriter, loc, hidden, 1);
     Value r = memref::DimOp::create(rewriter, loc, state.logits, 0);
     Value v = memref::DimOp::create(rewriter, loc, state.logits, 1);
-    Value first = arith::SubIOp::create(rewriter, loc, t, r);
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value tail = memref::SubViewOp::create(
-        rewriter, loc, hidden, ArrayRef<OpFoldResult>{first, zero},
-        ArrayRef<OpFoldResult>{r, d}, ArrayRef<OpFoldResult>{one, one});
+    Value tail = getTrailingRows(rewriter, loc, hidden, r);
     callRuntime(rewriter, loc, state.module, "ostrt_linear_f32",
                 {state.ctx, toABI(rewriter, loc, tail), weight, noBias,
                  toABI(rewriter, loc, state.logits)});
@@ -328,10 +339,6 @@ struct FakeQuantLowering : CPUPattern<FakeQuantOp> {
       return success();
     }
     QuantSpecAttr spec = op.getSpec();
-    if (spec.getGranularity() != Granularity::PerToken || op.getClipSearch())
-      return op.emitOpError("the cpu target fake-quantizes activations per "
-                            "token without clip search only, got ")
-             << spec;
     rewriter.replaceOp(
         op, callRowsKernel(rewriter, op.getLoc(), state, "ostrt_fake_quant",
                            getMemRefType(op.getResult()), adaptor.getInput(),

@@ -78,6 +78,19 @@ Value cpu::flatten(OpBuilder &b, Location loc, Value value) {
   return collapseLeading(b, loc, value, rank);
 }
 
+Value cpu::getTrailingRows(OpBuilder &b, Location loc, Value rows2d,
+                          Value count) {
+  Value t = memref::DimOp::create(b, loc, rows2d, 0);
+  Value d = memref::DimOp::create(b, loc, rows2d, 1);
+  Value first = arith::SubIOp::create(b, loc, t, count);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  return memref::SubViewOp::create(b, loc, rows2d,
+                                   ArrayRef<OpFoldResult>{first, zero},
+                                   ArrayRef<OpFoldResult>{count, d},
+                                   ArrayRef<OpFoldResult>{one, one});
+}
+
 Value cpu::allocLike(OpBuilder &b, Location loc, MemRefType type, Value like) {
   SmallVector<Value> sizes;
   for (int64_t i = 0, e = type.getRank(); i < e; ++i)

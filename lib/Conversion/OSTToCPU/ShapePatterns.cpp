@@ -134,16 +134,10 @@ struct ReturnLowering : CPUPattern<func::ReturnOp> {
       Value rows2d = memref::CollapseShapeOp::create(
           rewriter, loc, result,
           ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-      Value t = memref::DimOp::create(rewriter, loc, rows2d, 0);
-      Value v = memref::DimOp::create(rewriter, loc, rows2d, 1);
       Value r = memref::DimOp::create(rewriter, loc, state.logits, 0);
-      Value first = arith::SubIOp::create(rewriter, loc, t, r);
-      Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-      Value tail = memref::SubViewOp::create(
-          rewriter, loc, rows2d, ArrayRef<OpFoldResult>{first, zero},
-          ArrayRef<OpFoldResult>{r, v}, ArrayRef<OpFoldResult>{one, one});
-      memref::CopyOp::create(rewriter, loc, tail, state.logits);
+      memref::CopyOp::create(rewriter, loc,
+                             getTrailingRows(rewriter, loc, rows2d, r),
+                             state.logits);
     }
     rewriter.replaceOpWithNewOp<func::ReturnOp>(op);
     return success();
