@@ -202,22 +202,22 @@ int emitBinaries(llvm::Module &llvmModule, Phase phase,
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("ost-model", "o", objectPath))
     return fail("cannot create a temporary object file: " + ec.message());
-  auto removeObject = llvm::make_scope_exit(
-      [&] { llvm::sys::fs::remove(objectPath); });
+  llvm::scope_exit removeObject([&] { llvm::sys::fs::remove(objectPath); });
   if (!mlir::ost::emitObjectFile(llvmModule, options, objectPath.str().str(),
                                  error))
     return fail(error);
-  auto moveInto = [&](llvm::StringRef from, const std::string &to) {
-    if (std::error_code ec = llvm::sys::fs::rename(from, to)) {
-      // Another file system: copy instead.
-      if (std::error_code cc = llvm::sys::fs::copy_file(from, to))
-        return fail("cannot write " + to + ": " + cc.message()) == 0;
-      llvm::sys::fs::remove(from);
-    }
-    return true;
+  // 0, or 1 after a message.
+  auto moveInto = [&](llvm::StringRef from, const std::string &to) -> int {
+    if (!llvm::sys::fs::rename(from, to))
+      return 0;
+    // Another file system: copy instead.
+    if (std::error_code ec = llvm::sys::fs::copy_file(from, to))
+      return fail("cannot write " + to + ": " + ec.message());
+    llvm::sys::fs::remove(from);
+    return 0;
   };
   if (phase == Phase::Object)
-    return moveInto(objectPath, outputPath) ? 0 : 1;
+    return moveInto(objectPath, outputPath);
 
   // Link next to the output, then rename.
   std::string exeTemp = outputPath + ".tmp-link";
@@ -240,10 +240,10 @@ int emitBinaries(llvm::Module &llvmModule, Phase phase,
     if (!writeFileAtomically(outputPath + ".h",
                              mlir::ost::getCAPIHeader(options.symbolPrefix,
                                                       options.description)) ||
-        !moveInto(libTemp, libPath.str().str()))
+        moveInto(libTemp, libPath.str().str()) != 0)
       return 1;
   }
-  return moveInto(exeTemp, outputPath) ? 0 : 1;
+  return moveInto(exeTemp, outputPath);
 }
 
 } // namespace
