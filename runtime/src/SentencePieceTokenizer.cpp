@@ -76,7 +76,12 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string &path,
     return nullptr;
   }
   std::unique_ptr<Tokenizer> tokenizer;
-  if (endsWith(path, ".model")) {
+  if (endsWith(path, ".json")) {
+    auto hf = std::make_unique<HFTokenizer>();
+    if (!hf->load(path, error))
+      return nullptr;
+    tokenizer = std::move(hf);
+  } else if (endsWith(path, ".model")) {
     auto sp = std::make_unique<SentencePieceTokenizer>();
     if (!sp->load(path, error))
       return nullptr;
@@ -87,6 +92,9 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string &path,
       return nullptr;
     tokenizer = std::move(bpe);
   }
+  if (expectedVocabSize > 0 && tokenizer->allowsLargerModelVocab() &&
+      tokenizer->vocabSize() <= expectedVocabSize)
+    return tokenizer;
   if (expectedVocabSize > 0 && tokenizer->vocabSize() != expectedVocabSize) {
     error = path + ": tokenizer has " + std::to_string(tokenizer->vocabSize()) +
             " tokens, the model needs " + std::to_string(expectedVocabSize);

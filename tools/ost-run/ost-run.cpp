@@ -30,6 +30,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Tokenize.h"
+
 #include "ost/Analysis/QSURReport.h"
 #include "ost/Analysis/QSURVariants.h"
 #include "ost/Executor/Executor.h"
@@ -93,7 +95,8 @@ static cl::opt<std::string>
           cl::sub(qsurCmd));
 static cl::opt<std::string>
     tokenizerPath("tokenizer",
-                  cl::desc("llama2.c tokenizer.bin or SentencePiece .model"),
+                  cl::desc("llama2.c tokenizer.bin, SentencePiece .model or "
+                           "Hugging Face tokenizer.json"),
                   cl::sub(perplexityCmd), cl::sub(generateCmd),
                   cl::sub(logitsCmd), cl::sub(compareCmd), cl::sub(qsurCmd));
 static cl::opt<std::string>
@@ -524,10 +527,12 @@ int main(int argc, char **argv) {
   mlir::ost::registerAllPasses();
   mlir::registerTransformsPasses();
   cl::ParseCommandLineOptions(argc, argv, "ost reference runner\n");
+  if (isTokenizeCommand())
+    return runTokenize();
   if (!perplexityCmd && !generateCmd && !logitsCmd && !compareCmd &&
       !qsurCmd) {
     llvm::errs() << "ost-run: give a subcommand: perplexity, generate, logits, "
-                    "compare or qsur (see --help)\n";
+                    "compare, qsur or tokenize (see --help)\n";
     return 1;
   }
   if ((perplexityCmd || qsurCmd) && textPath.empty()) {

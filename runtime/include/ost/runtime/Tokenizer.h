@@ -1,6 +1,10 @@
-//===- Tokenizer.h - llama2.c BPE tokenizer ---------------------*- C++ -*-===//
+//===- Tokenizer.h - text tokenizers of the runtime -------------*- C++ -*-===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
+//
+// Three formats behind one interface: llama2.c `tokenizer.bin`, SentencePiece
+// `.model` (Debian's libsentencepiece) and Hugging Face `tokenizer.json`
+// (HFTokenizer below).
 //
 // Reads llama2.c `tokenizer.bin` files (int32 max_token_length, then per
 // token: float32 score, int32 length, bytes) and encodes text exactly as
@@ -29,7 +33,8 @@ inline constexpr int32_t kBosId = 1;
 inline constexpr int32_t kEosId = 2;
 inline constexpr int32_t kByteTokenOffset = 3;
 
-/// A text tokenizer: llama2.c `tokenizer.bin` or SentencePiece `.model`.
+/// A text tokenizer: llama2.c `tokenizer.bin`, SentencePiece `.model` or
+/// Hugging Face `tokenizer.json`.
 class Tokenizer {
 public:
   virtual ~Tokenizer();
@@ -39,14 +44,22 @@ public:
   /// The text of a whole sequence (BOS/EOS dropped).
   virtual std::string decode(const std::vector<int32_t> &ids) const = 0;
   virtual int32_t vocabSize() const = 0;
+  /// The id `encode(..., bos=true)` starts with, or -1 when the tokenizer
+  /// adds none (e.g. GPT-2-style tokenizer.json files).
   virtual int32_t bosId() const = 0;
+  /// The end-of-sequence id generation stops at, or -1 when unknown.
   virtual int32_t eosId() const = 0;
+  /// True when a model's embedding may have more rows than the vocabulary
+  /// (Hugging Face models pad it, e.g. to a multiple of 64).
+  virtual bool allowsLargerModelVocab() const { return false; }
 };
 
 /// Loads a tokenizer, choosing the format by extension: `.model` is a
-/// SentencePiece model (Debian's libsentencepiece), anything else a llama2.c
-/// `tokenizer.bin`. Returns null and sets `error` (naming the file) on
-/// failure. `expectedVocabSize` > 0 checks the vocabulary size.
+/// SentencePiece model (Debian's libsentencepiece), `.json` a Hugging Face
+/// tokenizer.json, anything else a llama2.c `tokenizer.bin`. Returns null and
+/// sets `error` (naming the file) on failure. `expectedVocabSize` > 0 checks
+/// the vocabulary size against the model's (a tokenizer.json may have fewer
+/// tokens than the model has embedding rows, never more).
 std::unique_ptr<Tokenizer> loadTokenizer(const std::string &path,
                                          std::string &error,
                                          int32_t expectedVocabSize = 0);
@@ -85,6 +98,46 @@ private:
   std::vector<float> scores;
   std::unordered_map<std::string, int32_t> ids;
   int32_t maxTokenLength = 0;
+};
+
+/// Hugging Face `tokenizer.json` with a BPE model, in the two forms LLaMA
+/// family checkpoints ship:
+///  * byte-level BPE (GPT-2, SmolLM2, Llama-3, Qwen2): added tokens split off
+///    first, then the ByteLevel pre-tokenizer (GPT-2's pattern) or a Split
+///    with the GPT-2, Llama-3 or Qwen2 pattern followed by ByteLevel, bytes
+///    mapped to GPT-2's printable alphabet, merges by rank;
+///  * SentencePiece-style BPE (Llama-2, TinyLlama, Mistral): the Prepend("▁")
+///    + Replace(" ", "▁") normalizer or the Metaspace pre-tokenizer, merges
+///    over characters, byte fallback to `<0xXX>`.
+/// BOS/EOS: the post-processor's TemplateProcessing prefix (what HF
+/// `tokenizer(text)` adds) is what `encode(bos=true)` adds; the EOS comes
+/// from tokenizer_config.json beside the file when present. Anything else
+/// (other models, normalizers, patterns, continuing-subword prefixes) is
+/// refused at load time with a message naming the field.
+class HFTokenizer final : public Tokenizer {
+public:
+  HFTokenizer();
+  ~HFTokenizer() override;
+  bool load(const std::string &path, std::string &error);
+  /// Loads from the text of a tokenizer.json (`name` is used in messages;
+  /// `configText`, if not empty, is the text of tokenizer_config.json).
+  bool loadFromString(std::string_view json, const std::string &name,
+                      std::string &error, std::string_view configText = {});
+
+  std::vector<int32_t> encode(std::string_view text, bool bos,
+                              bool eos = false) const override;
+  std::string decode(const std::vector<int32_t> &ids) const override;
+  int32_t vocabSize() const override;
+  int32_t bosId() const override;
+  int32_t eosId() const override;
+  bool allowsLargerModelVocab() const override { return true; }
+  /// The string of token `id` as stored in the vocabulary.
+  const std::string &piece(int32_t id) const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl;
 };
 
 } // namespace ost::runtime
