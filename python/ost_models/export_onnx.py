@@ -50,7 +50,10 @@ def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int =
             warnings.simplefilter("ignore")  # TracerWarnings about the shape-dependent slice
             torch.onnx.export(model, (dummy,), target, input_names=["input_ids"], output_names=["logits"],
                               dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True,
-                              verbose=verbose)
+                              verbose=verbose,
+                              # torch >= 2.9 defaults to the dynamo exporter (opset 18+, onnxscript's
+                              # decompositions); these graphs are the TorchScript exporter's, opsets 14-17.
+                              dynamo=False)
 
     if external_data:
         # Export to a file: models over protobuf's 2 GiB limit only serialize
@@ -103,9 +106,11 @@ def op_histogram(proto) -> collections.Counter:
     return hist
 
 
-def main(argv=None) -> int:
+def main(argv=None, prebuilt=None) -> int:
+    """prebuilt: (model, description, extra metadata) built by the caller (ost.export.hf)
+    instead of --llama2c/--synthetic."""
     ap = argparse.ArgumentParser(description="Export a LLaMA model to ONNX (input_ids -> logits).")
-    add_model_args(ap)
+    add_model_args(ap, required=prebuilt is None)
     ap.add_argument("-o", "--output", required=True, help="output .onnx path")
     ap.add_argument("--opset", type=int, default=17, help="ONNX opset, 14..17 (default 17)")
     ap.add_argument("--external-data", action="store_true",
@@ -124,11 +129,14 @@ def main(argv=None) -> int:
     if args.static and not args.seq_len:
         die("--static needs --seq-len")
     t0 = time.time()
-    model, desc = load_model(args, args.max_seq_len or None)
+    if prebuilt:
+        model, desc, extra = prebuilt
+    else:
+        (model, desc), extra = load_model(args, args.max_seq_len or None), {}
     t1 = time.time()
     try:
         proto = export(model, args.output, opset=args.opset, seq_len=args.seq_len, batch=args.batch,
-                       static=args.static, external_data=args.external_data, metadata={"ost.source": desc})
+                       static=args.static, external_data=args.external_data, metadata={"ost.source": desc, **extra})
     except ValueError as e:
         die(str(e))
     t2 = time.time()

@@ -34,6 +34,7 @@
 
 #include "ost/Analysis/QSURReport.h"
 #include "ost/Analysis/QSURVariants.h"
+#include "ost/Calibration/ModelLimits.h"
 #include "ost/Executor/Executor.h"
 #include "ost/InitAll.h"
 #include "ost/Tools/ModelLoader.h"
@@ -55,6 +56,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cmath>
 
 using namespace mlir;
@@ -263,8 +265,40 @@ int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   return 0;
 }
 
+/// The longest sequence the model accepts (the rows of its RoPE tables),
+/// when known; set by applyModelLimits.
+std::optional<int64_t> modelMaxSeq;
+
+/// Fits --context to the model: a default context longer than the model's
+/// RoPE tables is shortened to them; an explicit one is refused, naming both.
+bool applyModelLimits(ModuleOp module) {
+  modelMaxSeq = mlir::ost::getMaxSequenceLength(module);
+  if (!modelMaxSeq || contextLen <= *modelMaxSeq)
+    return true;
+  if (contextLen.getNumOccurrences() == 0) {
+    contextLen = *modelMaxSeq;
+    return true;
+  }
+  llvm::errs() << "ost-run: --context " << contextLen
+               << " exceeds the model's maximum sequence length "
+               << *modelMaxSeq << " (the rows of its RoPE tables)\n";
+  return false;
+}
+
+/// False (after a message) when `n` tokens do not fit the model.
+bool fitsModel(size_t n, llvm::StringRef what) {
+  if (!modelMaxSeq || static_cast<int64_t>(n) <= *modelMaxSeq)
+    return true;
+  llvm::errs() << "ost-run: " << what << " has " << n
+               << " tokens, more than the model's maximum sequence length "
+               << *modelMaxSeq << " (the rows of its RoPE tables)\n";
+  return false;
+}
+
 int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   std::vector<int32_t> ids = tok.encode(prompt, true);
+  if (!fitsModel(ids.size(), "--prompt"))
+    return 1;
   for (unsigned s = 0;
        s < maxTokens && static_cast<int64_t>(ids.size()) < contextLen; ++s) {
     FailureOr<mlir::ost::Tensor> logits = forward(exec, ids);
@@ -304,6 +338,8 @@ std::vector<int32_t> getInputIds(const rt::Tokenizer *tok) {
   }
   if (ids.empty())
     llvm::errs() << "ost-run: give --tokens, or --prompt with --tokenizer\n";
+  else if (!fitsModel(ids.size(), tokenList.empty() ? "--prompt" : "--tokens"))
+    return {};
   return ids;
 }
 
@@ -575,7 +611,7 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = mlir::ost::loadModel(modelPath, context);
-  if (!module)
+  if (!module || !applyModelLimits(*module))
     return 1;
 
   std::unique_ptr<rt::Tokenizer> tok;

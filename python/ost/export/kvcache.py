@@ -141,7 +141,8 @@ def export_cached(model: LlamaForCausalLM, out_path: str, opset: int = 17, exter
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # TracerWarnings about shape-dependent slices
             torch.onnx.export(wrapper, (ids, *past), target, input_names=inputs, output_names=outputs,
-                              dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+                              dynamic_axes=axes, opset_version=opset, do_constant_folding=True,
+                              dynamo=False)  # the TorchScript exporter (see export_onnx)
 
     # Export to a file in a scratch folder (torch writes external data itself
     # for models over protobuf's 2 GiB limit), then save as one model.
