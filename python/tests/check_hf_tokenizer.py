@@ -4,7 +4,8 @@
     check_hf_tokenizer.py OST_RUN WORKDIR [--text FILE ...] [--tokenizer tokenizer.json ...]
 
 Trains small BPE tokenizers of every supported form with `tokenizers` itself
-(GPT-2 byte level with and without prefix space and BOS template, Llama-3 and
+(GPT-2 byte level with and without prefix space and BOS template, with
+SmolLM2's individual Digits, Llama-3 and
 Qwen2 Split patterns + ByteLevel with ignore_merges, SentencePiece-style with
 Metaspace or the Prepend/Replace normalizer and byte fallback), then encodes
 built-in hostile strings (CJK, emoji, combining marks, digit runs, upper-case
@@ -55,12 +56,15 @@ def train(kind, corpus, path):
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
     specials = ["<|endoftext|>", "<s>", "</s>"]
-    byte_level = kind in ("gpt2", "gpt2-prefix", "llama3", "qwen2")
+    byte_level = kind in ("gpt2", "gpt2-digits", "gpt2-prefix", "llama3", "qwen2")
     model = models.BPE(byte_fallback=not byte_level, unk_token=None if byte_level else "<unk>",
                        ignore_merges=kind in ("llama3", "qwen2"), fuse_unk=not byte_level)
     tok = Tokenizer(model)
     if kind == "gpt2":
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    elif kind == "gpt2-digits":  # SmolLM2's Hugging Face tokenizer.json
+        tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                                     pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
     elif kind == "gpt2-prefix":
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True)
     elif kind in ("llama3", "qwen2"):
@@ -162,7 +166,7 @@ def main():
     ap.add_argument("workdir")
     ap.add_argument("--text", action="append", default=[])
     ap.add_argument("--tokenizer", action="append", default=[])
-    ap.add_argument("--kinds", default="gpt2,gpt2-prefix,llama3,qwen2,sp-metaspace,sp-normalizer")
+    ap.add_argument("--kinds", default="gpt2,gpt2-digits,gpt2-prefix,llama3,qwen2,sp-metaspace,sp-normalizer")
     args = ap.parse_args()
     from tokenizers import Tokenizer
 

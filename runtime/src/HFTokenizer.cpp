@@ -102,6 +102,8 @@ struct HFTokenizer::Impl {
   // Byte level.
   std::optional<SplitPattern> split;
   bool addPrefixSpace = false;
+  /// Digits{individual_digits: true} before ByteLevel (SmolLM2, StarCoder).
+  bool individualDigits = false;
   std::vector<std::string> byteChars;            // byte -> its character
   std::unordered_map<uint32_t, uint8_t> charByte; // character -> byte
   // SentencePiece style.
@@ -297,6 +299,15 @@ bool HFTokenizer::Impl::parsePreTokenizer(const json::Value *p) {
       return fail("pre_tokenizer Split must be behavior 'Isolated' without "
                   "invert");
     split = sp;
+    return true;
+  }
+  if (type == "Digits") {
+    if (!p->getBool("individual_digits", false))
+      return fail("pre_tokenizer Digits without individual_digits is not "
+                  "supported");
+    if (sawByteLevel)
+      return fail("pre_tokenizer Digits after ByteLevel is not supported");
+    individualDigits = true;
     return true;
   }
   if (type == "Metaspace") {
@@ -515,9 +526,32 @@ void HFTokenizer::Impl::encodeSegment(
       owned += text;
       text = owned;
     }
-    std::vector<ByteRange> ranges =
-        split ? splitByPattern(text, *split)
-              : std::vector<ByteRange>{{0, text.size()}};
+    std::vector<ByteRange> ranges;
+    auto splitPart = [&](size_t b, size_t e) {
+      if (!split) {
+        ranges.emplace_back(b, e);
+        return;
+      }
+      for (auto [pb, pe] : splitByPattern(text.substr(b, e - b), *split))
+        ranges.emplace_back(b + pb, b + pe);
+    };
+    if (individualDigits) {
+      // Every ASCII digit is a piece of its own; the runs between them go
+      // through the pattern.
+      size_t start = 0;
+      for (size_t k = 0; k < text.size(); ++k) {
+        if (text[k] < '0' || text[k] > '9')
+          continue;
+        if (k > start)
+          splitPart(start, k);
+        ranges.emplace_back(k, k + 1);
+        start = k + 1;
+      }
+      if (start < text.size())
+        splitPart(start, text.size());
+    } else {
+      splitPart(0, text.size());
+    }
     std::string mapped;
     for (auto [b, e] : ranges) {
       mapped.clear();
