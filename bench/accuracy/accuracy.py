@@ -11,7 +11,7 @@
 # ppl}}), accuracy-stories260K-wikitext2.json (same layout), and
 # accuracy-stories260K.md (the table, timings and the command).
 #
-#   /usr/bin/python3 bench/accuracy/accuracy.py [--build build] [--out docs/results]
+#   scripts/python.sh bench/accuracy/accuracy.py [--build build] [--out docs/results]
 #       [--methods rtn,gptq,...] [--bits W4A16KV16,...] [--steps 100]
 # ===---------------------------------------------------------------------=== #
 import argparse
@@ -83,7 +83,7 @@ def main():
 
     onnx = os.path.join(work, "stories260K.onnx")
     env = dict(os.environ, PYTHONPATH=os.path.join(root, "python"))
-    subprocess.run(["/usr/bin/python3", "-m", "ost.export.llama2c", model_bin, onnx],
+    subprocess.run([sys.executable, "-m", "ost.export.llama2c", model_bin, onnx],
                    check=True, env=env, stdout=subprocess.DEVNULL)
     wiki = os.path.join(work, "wikitext2.test.20000.txt")
     with open(wiki_raw, encoding="utf-8") as f:
@@ -142,7 +142,7 @@ def main():
     for method in args.methods.split(","):
         lines.append(f"| {method} | " + " | ".join(str(times[method][b]) for b in bits_list) + " |")
     lines += ["", "Made by:", "", "```sh",
-              "/usr/bin/python3 bench/accuracy/accuracy.py " +
+              "scripts/python.sh bench/accuracy/accuracy.py " +
               " ".join(shlex.quote(a) for a in sys.argv[1:]), "```", ""]
     with open(os.path.join(args.out, "accuracy-stories260K.md"), "w") as f:
         f.write("\n".join(lines))

@@ -1,8 +1,7 @@
 """Export a LLaMA model (llama2.c checkpoint or synthetic) to ONNX.
 
-    cd python
-    /usr/bin/python3 -m ost_models.export_onnx --llama2c ../../shared/data/models/stories260K.bin -o /tmp/s260k.onnx
-    /usr/bin/python3 -m ost_models.export_onnx \
+    scripts/python.sh -m ost_models.export_onnx --llama2c ../shared/data/models/stories260K.bin -o /tmp/s260k.onnx
+    scripts/python.sh -m ost_models.export_onnx \
         --synthetic dim=64,hidden=172,layers=2,heads=8,kv_heads=4,vocab=512,seq=256,outliers=4,seed=0 \
         -o /tmp/synth.onnx
 

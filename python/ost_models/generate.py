@@ -1,7 +1,7 @@
 """Greedy generation with the torch model (full-sequence forward each step, no KV cache).
 
-    cd python && /usr/bin/python3 -m ost_models.generate \
-        --llama2c ../../shared/data/models/stories260K.bin --prompt "Once upon a time" --steps 60
+    scripts/python.sh -m ost_models.generate \
+        --llama2c ../shared/data/models/stories260K.bin --prompt "Once upon a time" --steps 60
     # -> Once upon a time, there was a little girl named Lily. She loved to play outside ...
 """
 

@@ -1,20 +1,19 @@
-"""Cross-check an exported ONNX model against the torch model with ONNX Runtime (node).
+"""Cross-check an exported ONNX model against the torch model with ONNX Runtime.
 
-    cd python && /usr/bin/python3 -m ost_models.ort_compare \
-        --llama2c ../../shared/data/models/stories260K.bin --workdir /tmp/ort-check --seq 64 --batch 2
+    scripts/python.sh -m ost_models.ort_compare \
+        --llama2c ../shared/data/models/stories260K.bin --workdir /tmp/ort-check --seq 64 --batch 2
 
-Exports the model (export_onnx.export), runs test/ort/run_ort.mjs on a token
-sequence (deterministic, from --seed) and compares ORT's float32 logits with
-the torch model's. Prints the max abs diff; exits 1 when it exceeds --tol.
-Needs node and scripts/install-ort.sh.
+Exports the model (export_onnx.export), runs it with ONNX Runtime for Python
+(ost.reference.ort_run, CPU, FP32) on a token sequence (deterministic, from
+--seed), writes ORT's float32 logits to WORKDIR/model.logits.bin and compares
+them with the torch model's. Prints the max abs diff; exits 1 when it exceeds
+--tol. Needs onnxruntime (the project virtualenv, scripts/install-deps.sh).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 import time
 
@@ -22,22 +21,26 @@ import numpy as np
 
 from .common import add_model_args, die, load_model
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUN_ORT = os.path.join(REPO_ROOT, "test", "ort", "run_ort.mjs")
-
 
 def run_ort(onnx_path: str, tokens, out_path: str, batch: int = 1, threads: int = 1):
-    """Runs run_ort.mjs; returns (logits [batch, T, V] float32, stdout)."""
-    node = shutil.which("node")
-    if not node:
-        raise RuntimeError("node is not on PATH")
-    cmd = [node, RUN_ORT, onnx_path, "--tokens", ",".join(str(int(t)) for t in tokens), "--out", out_path,
-           "--batch", str(batch), "--threads", str(threads)]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError(f"run_ort.mjs failed ({p.returncode}): {p.stderr.strip()}")
-    data = np.fromfile(out_path, dtype="<f4")
-    return data.reshape(batch, len(tokens), -1), p.stdout
+    """Runs the model with ost.reference.ort_run; returns (logits [batch, T, V] float32, its report lines).
+
+    Raises RuntimeError when onnxruntime is missing or the run fails.
+    """
+    try:
+        import onnxruntime
+
+        from ost.reference import ort_run
+    except ImportError as e:
+        raise RuntimeError(f"onnxruntime is not installed (run scripts/install-deps.sh): {e}") from e
+    ids = [int(t) for t in tokens]
+    try:
+        name, out, load_ms, run_ms = ort_run.run(onnx_path, ids, batch=batch, threads=threads)
+    except Exception as e:  # ONNX Runtime raises its own exception types
+        raise RuntimeError(f"ort_run: {onnx_path}: {e}") from e
+    out.astype("<f4").tofile(out_path)
+    lines = ort_run.report(onnx_path, name, out, len(ids), load_ms, run_ms, onnxruntime.__version__)
+    return out.reshape(batch, len(ids), -1), "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
@@ -45,7 +48,8 @@ def main(argv=None) -> int:
 
     from .export_onnx import export
 
-    ap = argparse.ArgumentParser(description="ORT (onnxruntime-node) vs torch logits.")
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost_models.ort_compare",
+                                 description="ONNX Runtime vs torch logits.")
     add_model_args(ap)
     ap.add_argument("--workdir", required=True, help="where the .onnx and logits go")
     ap.add_argument("--seq", type=int, default=64, help="tokens to feed")
@@ -84,7 +88,7 @@ def main(argv=None) -> int:
     print(f"max |logit|: {scale:.4f}")
     print(f"max abs diff ort-vs-torch: {diff:.3e} (tol {args.tol:g}) {'OK' if ok else 'FAIL'}")
     print(f"argmax agreement: {float((ort_logits.argmax(-1) == ref.argmax(-1)).mean()):.4f}")
-    print(f"time: export {t1 - t0:.2f} s, ort (node, incl. load) {t2 - t1:.2f} s")
+    print(f"time: export {t1 - t0:.2f} s, ort (incl. load) {t2 - t1:.2f} s")
     return 0 if ok else 1
 
 

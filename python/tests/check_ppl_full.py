@@ -1,6 +1,6 @@
 """The full PROVENANCE.md figure (not in the default lit run; about 10 s with one torch thread).
 
-    /usr/bin/python3 python/tests/check_ppl_full.py ../shared/data
+    scripts/python.sh python/tests/check_ppl_full.py ../shared/data
 
 stories260K on the first 200 TinyStories validation stories: 74,200 predicted
 tokens, mean NLL 1.3079, PPL 3.698. Exits 1 when the tool disagrees.

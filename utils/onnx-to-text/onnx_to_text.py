@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Print an ONNX model in the textual syntax the ost importer reads (.onnxtext).
 
-    /usr/bin/python3 utils/onnx-to-text/onnx_to_text.py MODEL.onnx > model.onnxtext
+    scripts/python.sh utils/onnx-to-text/onnx_to_text.py MODEL.onnx > model.onnxtext
 
 The syntax is onnx/defs/parser.h (libonnx 1.12) plus ost's node names in
 brackets before a node: `["/layers.0/mlp/Mul"] y = Mul (a, b)`. Value names

@@ -1,9 +1,9 @@
 """Export a LLaMA model as an ONNX graph with a KV cache (for ONNX Runtime decode benchmarks).
 
-    PYTHONPATH=python /usr/bin/python3 -m ost.export.kvcache --synthetic dim=64,layers=2 OUT.cache.onnx
-    PYTHONPATH=python /usr/bin/python3 -m ost.export.kvcache --llama2c stories260K.bin OUT.cache.onnx
+    scripts/python.sh -m ost.export.kvcache --synthetic dim=64,layers=2 OUT.cache.onnx
+    scripts/python.sh -m ost.export.kvcache --llama2c stories260K.bin OUT.cache.onnx
     # or next to the plain graph, same weights:
-    PYTHONPATH=python /usr/bin/python3 -m ost.export.synthetic OUT.onnx --kv-cache OUT.cache.onnx
+    scripts/python.sh -m ost.export.synthetic OUT.onnx --kv-cache OUT.cache.onnx
 
 The model is the same torch module as the plain export (ost_models.llama_torch,
 same weights); only the graph differs:
@@ -21,7 +21,7 @@ the cache. Keys are cached after RoPE, before the GQA repeat. Start with P = 0
 
 Before writing, the exporter checks in torch that a prefill followed by
 single-token steps reproduces the full-sequence logits (max relative
-difference printed); bench/cpu-support/ort_check_cache.mjs checks the ONNX
+difference printed); bench/cpu-support/ort_check_cache.py checks the ONNX
 graph the same way with ONNX Runtime.
 """
 
@@ -206,7 +206,7 @@ def export_from_source(source_argv: List[str], out_path: str, opset: int = 17, e
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python3 -m ost.export.kvcache", description=__doc__,
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.export.kvcache", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--llama2c", metavar="PATH.bin", help="llama2.c checkpoint")

@@ -1,6 +1,6 @@
 """Convert a llama2.c checkpoint to ONNX.
 
-    PYTHONPATH=python /usr/bin/python3 -m ost.export.llama2c IN.bin OUT.onnx [--opset 17] [--external-data] [--kv-cache OUT.cache.onnx]
+    scripts/python.sh -m ost.export.llama2c IN.bin OUT.onnx [--opset 17] [--external-data] [--kv-cache OUT.cache.onnx]
 
 The checkpoint is loaded into a Hugging-Face-LLaMA-equivalent PyTorch module
 (rotate-half RoPE: wq/wk rows are permuted from llama2.c's interleaved layout)
@@ -16,7 +16,7 @@ from ost.export._common import add_export_args, export_graphs
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python3 -m ost.export.llama2c", description=__doc__,
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.export.llama2c", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", metavar="IN.bin", help="llama2.c checkpoint (e.g. stories260K.bin)")
     add_export_args(ap)

@@ -1,6 +1,6 @@
 """Generate a deterministic synthetic LLaMA-architecture model and export it to ONNX.
 
-    PYTHONPATH=python /usr/bin/python3 -m ost.export.synthetic OUT.onnx --dim 2048 --hidden 5632 \\
+    scripts/python.sh -m ost.export.synthetic OUT.onnx --dim 2048 --hidden 5632 \\
         --layers 8 --heads 32 --kv-heads 8 --vocab 32000 --outliers 4 --seed 0 [--external-data] \\
         [--kv-cache OUT.cache.onnx]
 
@@ -31,7 +31,7 @@ _FIELDS = [
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python3 -m ost.export.synthetic", description=__doc__,
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.export.synthetic", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     add_export_args(ap)
     defaults = SyntheticSpec()

@@ -1,6 +1,6 @@
 """Plot an `ost-run qsur` report (docs/QSUR.md).
 
-    PYTHONPATH=python /usr/bin/python3 -m ost.plots.qsur report.json --out-dir DIR \\
+    scripts/python.sh -m ost.plots.qsur report.json --out-dir DIR \\
         [--site 0:qkv] [--quantity log_qsur_per_dim]
 
 Writes two PNG files:
@@ -12,7 +12,7 @@ Writes two PNG files:
                          0 qkv, else the first), one panel per variant on a
                          shared scale, as in Figure 1 of the OSTQuant paper
 
-Needs only Debian's python3-matplotlib; runs headless (Agg).
+Needs matplotlib (the project virtualenv, scripts/install-deps.sh); runs headless (Agg).
 """
 
 import argparse
@@ -158,7 +158,7 @@ def plot_channels(report, site, path):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m ost.plots.qsur", description=__doc__,
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.plots.qsur", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("report", help="JSON report of `ost-run qsur`")
     ap.add_argument("--out-dir", required=True, help="where the PNG files go")

@@ -12,7 +12,7 @@ settings of down-hadamard and qk-hadamard are covered; the full set is also
 run with every rotation init (hadamard, womi). Prints one line per run and
 `ALL EQUIVALENT` at the end; exits 1 on the first failure.
 
-    python3 equivalence_matrix.py --opt ost-opt --run ost-run --model M.mlir \
+    scripts/python.sh test/Integration/Inputs/equivalence_matrix.py --opt ost-opt --run ost-run --model M.mlir \
         --tokens 1,2,3 --work DIR [--tolerance 1e-5]
 """
 

@@ -1,0 +1,1 @@
+"""Independent references that ost's results are checked against (ONNX Runtime)."""
