@@ -33,12 +33,21 @@ def forward_args(args: argparse.Namespace) -> List[str]:
     return argv
 
 
-def export_graphs(args: argparse.Namespace, source_argv: List[str]) -> int:
+def export_graphs(args: argparse.Namespace, source_argv: List[str], prebuilt=None) -> int:
     """Runs ost_models.export_onnx for `source_argv` (--synthetic/--llama2c) and,
-    with --kv-cache, exports the very same torch model as the KV-cache graph."""
+    with --kv-cache, exports the very same torch model as the KV-cache graph.
+    prebuilt = (model, description, extra metadata) exports a model the caller
+    built instead (ost.export.hf); source_argv is then empty."""
     from ost_models import export_onnx
 
     argv = source_argv + forward_args(args)
+    if prebuilt is not None:
+        status = export_onnx.main(argv, prebuilt=prebuilt)
+        if status or not args.kv_cache:
+            return status
+        from ost.export.kvcache import export_model
+
+        return export_model(prebuilt[0], args.kv_cache, args.opset, args.external_data, prebuilt[1])
     if not args.kv_cache:
         return export_onnx.main(argv)
     from ost.export.kvcache import export_model
