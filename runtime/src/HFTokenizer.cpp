@@ -536,16 +536,24 @@ void HFTokenizer::Impl::encodeSegment(
         ranges.emplace_back(b + pb, b + pe);
     };
     if (individualDigits) {
-      // Every ASCII digit is a piece of its own; the runs between them go
-      // through the pattern.
+      // Every numeric character (\p{N}: '7', '\u0663', '\u00bd') is a piece
+      // of its own, as in `tokenizers`; the runs between them go through
+      // the pattern.
       size_t start = 0;
-      for (size_t k = 0; k < text.size(); ++k) {
-        if (text[k] < '0' || text[k] > '9')
+      for (size_t k = 0; k < text.size();) {
+        size_t len = 1;
+        uint32_t cp = static_cast<unsigned char>(text[k]);
+        if (cp >= 0x80)
+          cp = decodeUtf8(text, k, len);
+        if (!isNumeric(cp)) {
+          k += len;
           continue;
+        }
         if (k > start)
           splitPart(start, k);
-        ranges.emplace_back(k, k + 1);
-        start = k + 1;
+        ranges.emplace_back(k, k + len);
+        k += len;
+        start = k;
       }
       if (start < text.size())
         splitPart(start, text.size());

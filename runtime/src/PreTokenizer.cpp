@@ -53,6 +53,14 @@ Class classify(uint32_t cp) {
   return Class::Other;
 }
 
+} // namespace
+
+bool isNumeric(uint32_t cp) {
+  return classify(cp) == Class::Number;
+}
+
+namespace {
+
 std::vector<Char> decodeAll(std::string_view text) {
   std::vector<Char> chars;
   chars.reserve(text.size());

@@ -45,6 +45,10 @@ using ByteRange = std::pair<size_t, size_t>; // [begin, end)
 std::vector<ByteRange> splitByPattern(std::string_view text,
                                       SplitPattern pattern);
 
+/// Whether `cp` is in Unicode's \p{N} (Nd, Nl, No): the characters that
+/// Rust's char::is_numeric, and so the `tokenizers` Digits step, accepts.
+bool isNumeric(uint32_t cp);
+
 /// Decodes one UTF-8 character at `text[pos]`; sets `length` (1 for an
 /// invalid byte, whose code point is returned as 0xFFFD).
 uint32_t decodeUtf8(std::string_view text, size_t pos, size_t &length);

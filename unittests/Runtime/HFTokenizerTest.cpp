@@ -116,6 +116,27 @@ TEST(HFTokenizer, MergesApplyByRankThenPosition) {
   EXPECT_EQ(tok.bosId(), -1);
 }
 
+TEST(HFTokenizer, DigitsSplitsEveryUnicodeNumeric) {
+  // Digits{individual_digits} isolates every \p{N} character, as Rust's
+  // char::is_numeric does: '\u00bd' (No, bytes C2 BD -> "\u00c2\u00bd")
+  // is its own piece, so the higher-ranked merge (a, \u00c2) cannot span it.
+  constexpr const char *json = R"({"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+      {"type": "Digits", "individual_digits": true},
+      {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]},
+    "model": {"type": "BPE", "vocab": {"a": 0, "\u00c2": 1, "\u00bd": 2, "a\u00c2": 3,
+                                       "\u00c2\u00bd": 4, "7": 5, "a7": 6},
+              "merges": ["a \u00c2", "\u00c2 \u00bd", "a 7"]}})";
+  HFTokenizer tok;
+  std::string error;
+  ASSERT_TRUE(tok.loadFromString(json, "d.json", error)) << error;
+  EXPECT_EQ(tok.encode("a\u00bd", false), (std::vector<int32_t>{0, 4}));
+  EXPECT_EQ(tok.encode("a7", false), (std::vector<int32_t>{0, 5}));
+  EXPECT_TRUE(isNumeric(0x0663));  // ARABIC-INDIC DIGIT THREE (Nd)
+  EXPECT_TRUE(isNumeric(0x00B2));  // SUPERSCRIPT TWO (No)
+  EXPECT_TRUE(isNumeric(0x2163));  // ROMAN NUMERAL FOUR (Nl)
+  EXPECT_FALSE(isNumeric('x'));
+}
+
 TEST(HFTokenizer, LoadErrorsNameTheField) {
   HFTokenizer tok;
   std::string error;
