@@ -45,7 +45,7 @@ def quiet_torch():
     """One torch thread and glibc malloc tuning (fast and deterministic for tiny models)."""
     import torch
 
-    from ost_models.common import tune_malloc
+    from ost.models.common import tune_malloc
 
     tune_malloc()
     torch.set_num_threads(1)

@@ -7,7 +7,7 @@ from _common import check, data_paths, finish
 
 import numpy as np
 
-from ost_models.llama2c import (Llama2cConfig, Llama2cFormatError, read_checkpoint, rope_tables,
+from ost.models.llama2c import (Llama2cConfig, Llama2cFormatError, read_checkpoint, rope_tables,
                                 write_checkpoint)
 
 model_path, _, _ = data_paths(sys.argv[1])

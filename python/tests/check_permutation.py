@@ -8,8 +8,8 @@ from _common import check, data_paths, finish, quiet_torch
 import numpy as np
 import torch
 
-from ost_models import llama2c_numpy, llama_torch
-from ost_models.llama2c import Llama2cConfig, read_checkpoint, write_checkpoint
+from ost.models import llama2c_numpy, llama_torch
+from ost.models.llama2c import Llama2cConfig, read_checkpoint, write_checkpoint
 
 quiet_torch()
 model_path, _, _ = data_paths(sys.argv[1])

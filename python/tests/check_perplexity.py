@@ -10,17 +10,17 @@ from _common import PYTHON_DIR, check, data_paths, finish
 
 import numpy as np
 
-from ost_models import llama2c_numpy
-from ost_models.llama2c import read_checkpoint
-from ost_models.perplexity import read_stories
-from ost_models.tokenizer import Tokenizer
+from ost.models import llama2c_numpy
+from ost.models.llama2c import read_checkpoint
+from ost.models.perplexity import read_stories
+from ost.models.tokenizer import Tokenizer
 
 model_path, tok_path, text_path = data_paths(sys.argv[1])
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 
 
 def tool(*extra):
-    cmd = [sys.executable, "-m", "ost_models.perplexity", "--llama2c", model_path, "--tokenizer", tok_path,
+    cmd = [sys.executable, "-m", "ost.models.perplexity", "--llama2c", model_path, "--tokenizer", tok_path,
            "--text", text_path, "--json"] + list(extra)
     p = subprocess.run(cmd, cwd=PYTHON_DIR, capture_output=True, text=True)
     if p.returncode:

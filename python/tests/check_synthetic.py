@@ -8,7 +8,7 @@ from _common import check, finish, quiet_torch
 import numpy as np
 import torch
 
-from ost_models.llama_torch import (SyntheticSpec, build_synthetic, channel_outlier_ratio, outlier_plan,
+from ost.models.llama_torch import (SyntheticSpec, build_synthetic, channel_outlier_ratio, outlier_plan,
                                     synthetic_weights)
 
 quiet_torch()

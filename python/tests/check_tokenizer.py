@@ -6,8 +6,8 @@ import sys
 
 from _common import check, data_paths, finish
 
-from ost_models.perplexity import read_stories
-from ost_models.tokenizer import Tokenizer, TokenizerFormatError
+from ost.models.perplexity import read_stories
+from ost.models.tokenizer import Tokenizer, TokenizerFormatError
 
 _, tok_path, text_path = data_paths(sys.argv[1])
 tmp = sys.argv[2]

@@ -3,7 +3,7 @@
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
 // Uses the real stories260K tokenizer from ../shared/data when present
-// (skipped otherwise). Expected ids come from python/ost_models/tokenizer.py,
+// (skipped otherwise). Expected ids come from python/ost/models/tokenizer.py,
 // an independent implementation of the same algorithm.
 //
 //===----------------------------------------------------------------------===//

@@ -1,4 +1,4 @@
-"""Options shared by the exporters, forwarded to ost_models.export_onnx."""
+"""Options shared by the exporters, forwarded to ost.models.export_onnx."""
 
 import argparse
 from typing import List
@@ -34,11 +34,11 @@ def forward_args(args: argparse.Namespace) -> List[str]:
 
 
 def export_graphs(args: argparse.Namespace, source_argv: List[str], prebuilt=None) -> int:
-    """Runs ost_models.export_onnx for `source_argv` (--synthetic/--llama2c) and,
+    """Runs ost.models.export_onnx for `source_argv` (--synthetic/--llama2c) and,
     with --kv-cache, exports the very same torch model as the KV-cache graph.
     prebuilt = (model, description, extra metadata) exports a model the caller
     built instead (ost.export.hf); source_argv is then empty."""
-    from ost_models import export_onnx
+    from ost.models import export_onnx
 
     argv = source_argv + forward_args(args)
     if prebuilt is not None:

@@ -5,7 +5,7 @@
 
 SRC is a directory with config.json and safetensors/bin weights, or a .gguf
 file (quantized tensors are dequantized to float32 by transformers/gguf).
-The model is mapped onto ost_models.llama_torch (checked: architecture,
+The model is mapped onto ost.models.llama_torch (checked: architecture,
 rope_theta, rms_norm_eps, tie_word_embeddings, head_dim, GQA; unsupported
 fields are refused by name) and exported like the other exporters: input
 `input_ids` int64 [batch, seq], output `logits` float32 [batch, seq, vocab].

@@ -1,4 +1,4 @@
-"""Map a transformers LLaMA-family model onto ost_models.llama_torch.
+"""Map a transformers LLaMA-family model onto ost.models.llama_torch.
 
     cfg = llama_config(hf_config, max_seq_len=0)   # UnsupportedModel for anything llama_torch does not compute
     model = to_ost_model(hf_model, cfg)            # same weights, rotate-half RoPE, GQA, (un)tied head
@@ -38,7 +38,7 @@ def _architecture_problem(c) -> str:
     archs = getattr(c, "architectures", None) or []
     if mt == "qwen2":
         return ("architecture qwen2 (Qwen2ForCausalLM) is not supported: its q/k/v_proj have biases "
-                "(attention bias), which ost_models.llama_torch does not implement")
+                "(attention bias), which ost.models.llama_torch does not implement")
     if mt not in ("llama", "mistral"):
         name = f"{mt} ({', '.join(archs)})" if archs else mt
         return (f"architecture {name} is not LLaMA: supported are model_type llama (LlamaForCausalLM) and "
@@ -84,8 +84,8 @@ def config_problems(c, max_seq_len: int) -> List[str]:
 
 
 def llama_config(c, max_seq_len: int = 0):
-    """The ost_models.llama_torch.LlamaConfig of transformers config `c`."""
-    from ost_models.llama_torch import LlamaConfig
+    """The ost.models.llama_torch.LlamaConfig of transformers config `c`."""
+    from ost.models.llama_torch import LlamaConfig
 
     arch = _architecture_problem(c)
     if arch:
@@ -108,7 +108,7 @@ def llama_config(c, max_seq_len: int = 0):
 def to_ost_model(hf_model, cfg):
     """llama_torch.LlamaForCausalLM holding `hf_model`'s weights (float32)."""
     import torch
-    from ost_models.llama_torch import LlamaForCausalLM
+    from ost.models.llama_torch import LlamaForCausalLM
 
     state = {}
     for name, tensor in hf_model.state_dict().items():

@@ -5,7 +5,7 @@
     # or next to the plain graph, same weights:
     scripts/python.sh -m ost.export.synthetic OUT.onnx --kv-cache OUT.cache.onnx
 
-The model is the same torch module as the plain export (ost_models.llama_torch,
+The model is the same torch module as the plain export (ost.models.llama_torch,
 same weights); only the graph differs:
 
     inputs   input_ids int64 [1, T]
@@ -40,7 +40,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ost_models.llama_torch import LlamaForCausalLM, repeat_kv, rotate_half
+from ost.models.llama_torch import LlamaForCausalLM, repeat_kv, rotate_half
 
 
 class CachedLlama(nn.Module):
@@ -70,7 +70,7 @@ class CachedLlama(nn.Module):
 
 
 def _attention(attn, x, cos, sin, mask, past_k, past_v, b):
-    """The ost_models Attention with cached keys/values (same op order)."""
+    """The ost.models Attention with cached keys/values (same op order)."""
     H, KV, d = attn.n_heads, attn.n_kv_heads, attn.head_dim
     q = attn.q_proj(x).view(b, -1, H, d).transpose(1, 2)  # [B, H, T, d]
     k = attn.k_proj(x).view(b, -1, KV, d).transpose(1, 2)
@@ -194,9 +194,9 @@ def export_model(model: LlamaForCausalLM, out_path: str, opset: int, external_da
 
 def export_from_source(source_argv: List[str], out_path: str, opset: int = 17, external_data: bool = False,
                        max_seq_len: int = 0) -> int:
-    """Builds the model from ost_models' source options (`--synthetic SPEC` or
+    """Builds the model from ost.models' source options (`--synthetic SPEC` or
     `--llama2c PATH`), exactly as the plain exporter does, and exports it."""
-    from ost_models.common import add_model_args, load_model
+    from ost.models.common import add_model_args, load_model
 
     ap = argparse.ArgumentParser()
     add_model_args(ap)
@@ -210,7 +210,7 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--llama2c", metavar="PATH.bin", help="llama2.c checkpoint")
-    src.add_argument("--synthetic", metavar="SPEC", help="synthetic model spec (ost_models key=value list)")
+    src.add_argument("--synthetic", metavar="SPEC", help="synthetic model spec (ost.models key=value list)")
     ap.add_argument("output", metavar="OUT.onnx", help="output ONNX file (KV-cache graph)")
     ap.add_argument("--opset", type=int, default=17, help="ONNX opset, 14..17 (default 17)")
     ap.add_argument("--external-data", action="store_true",

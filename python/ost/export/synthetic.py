@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from ost.export._common import add_export_args, export_graphs
-from ost_models.llama_torch import SyntheticSpec
+from ost.models.llama_torch import SyntheticSpec
 
 _FIELDS = [
     ("dim", "model width d"), ("hidden", "MLP intermediate size"), ("layers", "decoder layers"),

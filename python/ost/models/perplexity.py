@@ -8,7 +8,7 @@ feeds tokens[w*512 : w*512+512] (only the first holds BOS, the others continue
 the stream) and is scored on the next token at every position.
 PPL = exp(mean NLL over all predicted tokens of all selected stories).
 
-    scripts/python.sh -m ost_models.perplexity \
+    scripts/python.sh -m ost.models.perplexity \
         --llama2c ../shared/data/models/stories260K.bin \
         --text ../shared/data/text/tinystories.valid.0-499.txt --first 200
     # -> predicted tokens 74200, mean NLL 1.3079, PPL 3.698

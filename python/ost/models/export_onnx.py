@@ -1,7 +1,7 @@
 """Export a LLaMA model (llama2.c checkpoint or synthetic) to ONNX.
 
-    scripts/python.sh -m ost_models.export_onnx --llama2c ../shared/data/models/stories260K.bin -o /tmp/s260k.onnx
-    scripts/python.sh -m ost_models.export_onnx \
+    scripts/python.sh -m ost.models.export_onnx --llama2c ../shared/data/models/stories260K.bin -o /tmp/s260k.onnx
+    scripts/python.sh -m ost.models.export_onnx \
         --synthetic dim=64,hidden=172,layers=2,heads=8,kv_heads=4,vocab=512,seq=256,outliers=4,seed=0 \
         -o /tmp/synth.onnx
 
@@ -65,7 +65,7 @@ def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int =
         buf = io.BytesIO()
         run_export(buf)
         proto = onnx.load_model_from_string(buf.getvalue())
-    proto.producer_name = "ost_models.export_onnx"
+    proto.producer_name = "ost.models.export_onnx"
     meta = {
         "ost.dim": cfg.dim, "ost.hidden_dim": cfg.hidden_dim, "ost.n_layers": cfg.n_layers,
         "ost.n_heads": cfg.n_heads, "ost.n_kv_heads": cfg.n_kv_heads, "ost.vocab_size": cfg.vocab_size,

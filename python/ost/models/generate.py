@@ -1,6 +1,6 @@
 """Greedy generation with the torch model (full-sequence forward each step, no KV cache).
 
-    scripts/python.sh -m ost_models.generate \
+    scripts/python.sh -m ost.models.generate \
         --llama2c ../shared/data/models/stories260K.bin --prompt "Once upon a time" --steps 60
     # -> Once upon a time, there was a little girl named Lily. She loved to play outside ...
 """

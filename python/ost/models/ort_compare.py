@@ -1,6 +1,6 @@
 """Cross-check an exported ONNX model against the torch model with ONNX Runtime.
 
-    scripts/python.sh -m ost_models.ort_compare \
+    scripts/python.sh -m ost.models.ort_compare \
         --llama2c ../shared/data/models/stories260K.bin --workdir /tmp/ort-check --seq 64 --batch 2
 
 Exports the model (export_onnx.export), runs it with ONNX Runtime for Python
@@ -48,7 +48,7 @@ def main(argv=None) -> int:
 
     from .export_onnx import export
 
-    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost_models.ort_compare",
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.models.ort_compare",
                                  description="ONNX Runtime vs torch logits.")
     add_model_args(ap)
     ap.add_argument("--workdir", required=True, help="where the .onnx and logits go")
