@@ -9,7 +9,7 @@ model's `NAME bench` (runtime/session/BenchCommand.cpp): token ids
 (i * 7919 + 1) mod vocab; prefill = one run of the full graph
 (python -m ost.export.*) on --prompt-tokens tokens, all logits; decode =
 --decode-tokens single-token runs of the KV-cache graph
-(python -m ost.export.kvcache) after a prefill of the prompt through the
+(the exporters' --kv-cache, ost.export.kvcache) after a prefill of the prompt through the
 same graph (not timed). Best of --repeat. CPU execution provider, FP32,
 --threads intra-op threads (0: ORT's default), sequential execution.
 Prints `<figure>: <value>` lines. Exit 2 when onnxruntime is missing.

@@ -10,10 +10,10 @@ are rewritten to identifiers; node names, which carry the layer structure the
 importer reads (`/model/layers.3/self_attn/q_proj/MatMul`), are kept.
 Initializers are written inline in the graph's value-info section, so keep
 models small (the importer's text tests use this for tiny exports of
-python/ost/models). Floats are printed so that they read back exactly.
+python/ost/export). Floats are printed so that they read back exactly.
 
 Used to produce test/Importer/ONNX/llama-tiny-opset*.onnxtext from
-`python -m ost.models.export_onnx --synthetic ...` (see those files' headers).
+`python -m ost.export.synthetic ...` (see those files' headers).
 """
 
 from __future__ import annotations

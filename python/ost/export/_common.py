@@ -1,7 +1,8 @@
-"""Options shared by the exporters, forwarded to ost.models.export_onnx."""
+"""The options and the export step shared by the exporters (ost.export.llama2c,
+ost.export.synthetic, ost.export.hf)."""
 
 import argparse
-from typing import List
+from typing import Optional
 
 
 def add_export_args(ap: argparse.ArgumentParser) -> None:
@@ -17,56 +18,20 @@ def add_export_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--batch", type=int, default=1, help="batch of the traced input")
     ap.add_argument("--kv-cache", metavar="CACHE.onnx", default="",
                     help="also export the same model (same weights) as a graph with a KV cache "
-                         "(python -m ost.export.kvcache --help)")
+                         "(python/ost/export/kvcache.py describes the graph)")
 
 
-def forward_args(args: argparse.Namespace) -> List[str]:
-    argv = ["-o", args.output, "--opset", str(args.opset), "--batch", str(args.batch)]
-    if args.external_data:
-        argv.append("--external-data")
-    if args.seq_len:
-        argv += ["--seq-len", str(args.seq_len)]
-    if args.max_seq_len:
-        argv += ["--max-seq-len", str(args.max_seq_len)]
-    if args.static:
-        argv.append("--static")
-    return argv
-
-
-def export_graphs(args: argparse.Namespace, source_argv: List[str], prebuilt=None) -> int:
-    """Runs ost.models.export_onnx for `source_argv` (--synthetic/--llama2c) and,
-    with --kv-cache, exports the very same torch model as the KV-cache graph.
+def export_graphs(args: argparse.Namespace, source: Optional[argparse.Namespace] = None, prebuilt=None) -> int:
+    """Exports the model of `source` (a namespace with .llama2c or .synthetic,
+    see ost.models.common.load_model) to args.output (ost.export.torch_onnx)
+    and, with --kv-cache, the very same torch model as the KV-cache graph.
     prebuilt = (model, description, extra metadata) exports a model the caller
-    built instead (ost.export.hf); source_argv is then empty."""
-    from ost.models import export_onnx
+    built instead (ost.export.hf); source is then None."""
+    from ost.export.torch_onnx import export_and_report
 
-    argv = source_argv + forward_args(args)
-    if prebuilt is not None:
-        status = export_onnx.main(argv, prebuilt=prebuilt)
-        if status or not args.kv_cache:
-            return status
-        from ost.export.kvcache import export_model
-
-        return export_model(prebuilt[0], args.kv_cache, args.opset, args.external_data, prebuilt[1])
+    model, desc = export_and_report(args, source, prebuilt)
     if not args.kv_cache:
-        return export_onnx.main(argv)
+        return 0
     from ost.export.kvcache import export_model
 
-    # Keep the model export_onnx builds (a large synthetic model takes minutes
-    # to generate) instead of building it a second time.
-    built = []
-    load_model = export_onnx.load_model
-
-    def load_and_keep(*a, **kw):
-        built.append(load_model(*a, **kw))
-        return built[-1]
-
-    export_onnx.load_model = load_and_keep
-    try:
-        status = export_onnx.main(argv)
-    finally:
-        export_onnx.load_model = load_model
-    if status or not built:
-        return status or 1
-    model, desc = built[-1]
     return export_model(model, args.kv_cache, args.opset, args.external_data, desc)

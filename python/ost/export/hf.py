@@ -112,8 +112,7 @@ def main(argv=None) -> int:
         print(f"tokenizer: {tok_path or ''}{' ' if tok_path else ''}({summary})")
         if tok_path:
             meta["ost.tokenizer"] = os.path.basename(tok_path)
-    args.max_seq_len = 0  # the model is built; export_onnx must not rebuild it
-    return export_graphs(args, [], prebuilt=(model, src.description, meta))
+    return export_graphs(args, prebuilt=(model, src.description, meta))
 
 
 if __name__ == "__main__":

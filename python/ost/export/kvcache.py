@@ -1,9 +1,10 @@
 """Export a LLaMA model as an ONNX graph with a KV cache (for ONNX Runtime decode benchmarks).
 
-    scripts/python.sh -m ost.export.kvcache --synthetic dim=64,layers=2 OUT.cache.onnx
-    scripts/python.sh -m ost.export.kvcache --llama2c stories260K.bin OUT.cache.onnx
-    # or next to the plain graph, same weights:
     scripts/python.sh -m ost.export.synthetic OUT.onnx --kv-cache OUT.cache.onnx
+    scripts/python.sh -m ost.export.llama2c stories260K.bin OUT.onnx --kv-cache OUT.cache.onnx
+    scripts/python.sh -m ost.export.hf SRC OUT.onnx --kv-cache OUT.cache.onnx
+
+(the exporters' --kv-cache writes it next to the plain graph, same weights).
 
 The model is the same torch module as the plain export (ost.models.llama_torch,
 same weights); only the graph differs:
@@ -27,7 +28,6 @@ graph the same way with ONNX Runtime.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
@@ -142,7 +142,7 @@ def export_cached(model: LlamaForCausalLM, out_path: str, opset: int = 17, exter
             warnings.simplefilter("ignore")  # TracerWarnings about shape-dependent slices
             torch.onnx.export(wrapper, (ids, *past), target, input_names=inputs, output_names=outputs,
                               dynamic_axes=axes, opset_version=opset, do_constant_folding=True,
-                              dynamo=False)  # the TorchScript exporter (see export_onnx)
+                              dynamo=False)  # the TorchScript exporter (see ost.export.torch_onnx)
 
     # Export to a file in a scratch folder (torch writes external data itself
     # for models over protobuf's 2 GiB limit), then save as one model.
@@ -190,37 +190,3 @@ def export_model(model: LlamaForCausalLM, out_path: str, opset: int, external_da
     print(f"outputs: logits[1,seq,{cfg.vocab_size}], {outputs[1]}..{outputs[-1]}[1,{cfg.n_kv_heads},total,"
           f"{cfg.head_dim}]")
     return 0
-
-
-def export_from_source(source_argv: List[str], out_path: str, opset: int = 17, external_data: bool = False,
-                       max_seq_len: int = 0) -> int:
-    """Builds the model from ost.models' source options (`--synthetic SPEC` or
-    `--llama2c PATH`), exactly as the plain exporter does, and exports it."""
-    from ost.models.common import add_model_args, load_model
-
-    ap = argparse.ArgumentParser()
-    add_model_args(ap)
-    args = ap.parse_args(source_argv)
-    model, desc = load_model(args, max_seq_len or None)
-    return export_model(model, out_path, opset, external_data, desc)
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.export.kvcache", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--llama2c", metavar="PATH.bin", help="llama2.c checkpoint")
-    src.add_argument("--synthetic", metavar="SPEC", help="synthetic model spec (ost.models key=value list)")
-    ap.add_argument("output", metavar="OUT.onnx", help="output ONNX file (KV-cache graph)")
-    ap.add_argument("--opset", type=int, default=17, help="ONNX opset, 14..17 (default 17)")
-    ap.add_argument("--external-data", action="store_true",
-                    help="store the weights in OUT.onnx.data next to the model")
-    ap.add_argument("--max-seq-len", type=int, default=0,
-                    help="override the model context (rows of the RoPE/mask tables)")
-    args = ap.parse_args(argv)
-    source = ["--llama2c", args.llama2c] if args.llama2c else ["--synthetic", args.synthetic]
-    return export_from_source(source, args.output, args.opset, args.external_data, args.max_seq_len)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

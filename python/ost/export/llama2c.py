@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     ap.add_argument("checkpoint", metavar="IN.bin", help="llama2.c checkpoint (e.g. stories260K.bin)")
     add_export_args(ap)
     args = ap.parse_args(argv)
-    return export_graphs(args, ["--llama2c", args.checkpoint])
+    return export_graphs(args, argparse.Namespace(llama2c=args.checkpoint, synthetic=None))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def main(argv=None) -> int:
                         help=f"{help_text} (default {default})")
     args = ap.parse_args(argv)
     spec = ",".join(f"{name}={getattr(args, name)}" for name, _ in _FIELDS)
-    return export_graphs(args, ["--synthetic", spec])
+    return export_graphs(args, argparse.Namespace(llama2c=None, synthetic=spec))
 
 
 if __name__ == "__main__":

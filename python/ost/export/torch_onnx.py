@@ -1,30 +1,26 @@
-"""Export a LLaMA model (llama2.c checkpoint or synthetic) to ONNX.
-
-    scripts/python.sh -m ost.models.export_onnx --llama2c ../shared/data/models/stories260K.bin -o /tmp/s260k.onnx
-    scripts/python.sh -m ost.models.export_onnx \
-        --synthetic dim=64,hidden=172,layers=2,heads=8,kv_heads=4,vocab=512,seq=256,outliers=4,seed=0 \
-        -o /tmp/synth.onnx
+"""Export a torch LLaMA module (ost.models.llama_torch) to ONNX: the library
+behind the exporters (ost.export.llama2c, ost.export.synthetic, ost.export.hf),
+which own the command lines.
 
 Graph: input `input_ids` int64 [batch, seq], output `logits` float32
-[batch, seq, vocab] (batch and seq are dynamic axes unless --static). The RoPE
+[batch, seq, vocab] (batch and seq are dynamic axes unless static). The RoPE
 cos/sin tables [max_seq, head_dim] and the additive causal mask
 [max_seq, max_seq] are initializers sliced to the sequence length; there is no
-KV cache. The model's shape and origin are recorded in metadata_props (ost.*).
-Runs onnx.checker on the result and prints the op-type histogram.
+KV cache (ost.export.kvcache writes that graph). The model's shape and origin
+are recorded in metadata_props (ost.*). onnx.checker runs on the result;
+export_and_report prints the op-type histogram.
 """
 
 from __future__ import annotations
 
-import argparse
 import collections
 import io
 import tempfile
 import os
-import sys
 import time
 import warnings
 
-from .common import add_model_args, die, load_model
+from ost.models.common import die, load_model
 
 
 def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int = 1, static: bool = False,
@@ -65,7 +61,7 @@ def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int =
         buf = io.BytesIO()
         run_export(buf)
         proto = onnx.load_model_from_string(buf.getvalue())
-    proto.producer_name = "ost.models.export_onnx"
+    proto.producer_name = "ost.export"
     meta = {
         "ost.dim": cfg.dim, "ost.hidden_dim": cfg.hidden_dim, "ost.n_layers": cfg.n_layers,
         "ost.n_heads": cfg.n_heads, "ost.n_kv_heads": cfg.n_kv_heads, "ost.vocab_size": cfg.vocab_size,
@@ -105,33 +101,26 @@ def op_histogram(proto) -> collections.Counter:
     return hist
 
 
-def main(argv=None, prebuilt=None) -> int:
-    """prebuilt: (model, description, extra metadata) built by the caller (ost.export.hf)
-    instead of --llama2c/--synthetic."""
-    ap = argparse.ArgumentParser(description="Export a LLaMA model to ONNX (input_ids -> logits).")
-    add_model_args(ap, required=prebuilt is None)
-    ap.add_argument("-o", "--output", required=True, help="output .onnx path")
-    ap.add_argument("--opset", type=int, default=17, help="ONNX opset, 14..17 (default 17)")
-    ap.add_argument("--external-data", action="store_true",
-                    help="store the weights in OUT.onnx.data next to the model (tensors >= 1 KiB)")
-    ap.add_argument("--seq-len", type=int, default=0,
-                    help="sequence length of the traced example input (and, with --static, the fixed "
-                         "seq dimension); the graph accepts any length up to the model context")
-    ap.add_argument("--max-seq-len", type=int, default=0,
-                    help="override the model context (rows of the RoPE/mask tables)")
-    ap.add_argument("--batch", type=int, default=1, help="batch of the traced input (fixed with --static)")
-    ap.add_argument("--static", action="store_true", help="no dynamic axes: input is [batch, seq-len]")
-    args = ap.parse_args(argv)
-
-    if not 14 <= args.opset <= 17:
-        die(f"--opset {args.opset}: supported range is 14..17 (torch {__import__('torch').__version__})")
-    if args.static and not args.seq_len:
+def check_options(opset: int, static: bool, seq_len: int) -> None:
+    """Exits 1 with a message for options no model can be exported with."""
+    if not 14 <= opset <= 17:
+        die(f"--opset {opset}: supported range is 14..17 (torch {__import__('torch').__version__})")
+    if static and not seq_len:
         die("--static needs --seq-len")
+
+
+def export_and_report(args, source=None, prebuilt=None):
+    """Builds the model of `source` (a namespace with .llama2c or .synthetic, as
+    ost.models.common.load_model takes) or takes prebuilt = (model, description,
+    extra metadata), exports it to args.output with the exporters' options
+    (args.opset, .seq_len, .max_seq_len, .batch, .static, .external_data) and
+    prints the report. Returns (model, description); exits 1 on bad input."""
+    check_options(args.opset, args.static, args.seq_len)
     t0 = time.time()
     if prebuilt:
         model, desc, extra = prebuilt
     else:
-        (model, desc), extra = load_model(args, args.max_seq_len or None), {}
+        (model, desc), extra = load_model(source, args.max_seq_len or None), {}
     t1 = time.time()
     try:
         proto = export(model, args.output, opset=args.opset, seq_len=args.seq_len, batch=args.batch,
@@ -158,7 +147,7 @@ def main(argv=None, prebuilt=None) -> int:
     for op, n in sorted(hist.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {op:12s} {n}")
     print(f"time: build {t1 - t0:.2f} s, export+check {t2 - t1:.2f} s")
-    return 0
+    return model, desc
 
 
 def _shape(vi) -> str:
@@ -167,6 +156,3 @@ def _shape(vi) -> str:
         dims.append(d.dim_param if d.dim_param else str(d.dim_value))
     return "[" + ",".join(dims) + "]"
 
-
-if __name__ == "__main__":
-    sys.exit(main())

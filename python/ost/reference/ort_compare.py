@@ -1,9 +1,9 @@
 """Cross-check an exported ONNX model against the torch model with ONNX Runtime.
 
-    scripts/python.sh -m ost.models.ort_compare \
+    scripts/python.sh -m ost.reference.ort_compare \
         --llama2c ../shared/data/models/stories260K.bin --workdir /tmp/ort-check --seq 64 --batch 2
 
-Exports the model (export_onnx.export), runs it with ONNX Runtime for Python
+Exports the model (ost.export.torch_onnx.export), runs it with ONNX Runtime for Python
 (ost.reference.ort_run, CPU, FP32) on a token sequence (deterministic, from
 --seed), writes ORT's float32 logits to WORKDIR/model.logits.bin and compares
 them with the torch model's. Prints the max abs diff; exits 1 when it exceeds
@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from .common import add_model_args, die, load_model
+from ost.models.common import add_model_args, die, load_model
 
 
 def run_ort(onnx_path: str, tokens, out_path: str, batch: int = 1, threads: int = 1):
@@ -46,9 +46,9 @@ def run_ort(onnx_path: str, tokens, out_path: str, batch: int = 1, threads: int 
 def main(argv=None) -> int:
     import torch
 
-    from .export_onnx import export
+    from ost.export.torch_onnx import export
 
-    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.models.ort_compare",
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.reference.ort_compare",
                                  description="ONNX Runtime vs torch logits.")
     add_model_args(ap)
     ap.add_argument("--workdir", required=True, help="where the .onnx and logits go")
