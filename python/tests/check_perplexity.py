@@ -20,7 +20,7 @@ N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 
 
 def tool(*extra):
-    cmd = [sys.executable, "-m", "ost.models.perplexity", "--llama2c", model_path, "--tokenizer", tok_path,
+    cmd = [sys.executable, "-m", "ost.reference.perplexity", "--llama2c", model_path, "--tokenizer", tok_path,
            "--text", text_path, "--json"] + list(extra)
     p = subprocess.run(cmd, cwd=PYTHON_DIR, capture_output=True, text=True)
     if p.returncode:

@@ -13,7 +13,7 @@ import sys
 from _common import PYTHON_DIR, check, data_paths, finish
 
 model_path, tok_path, text_path = data_paths(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
-cmd = [sys.executable, "-m", "ost.models.perplexity", "--llama2c", model_path, "--tokenizer", tok_path,
+cmd = [sys.executable, "-m", "ost.reference.perplexity", "--llama2c", model_path, "--tokenizer", tok_path,
        "--text", text_path, "--first", "200", "--json"]
 p = subprocess.run(cmd, cwd=PYTHON_DIR, capture_output=True, text=True)
 if p.returncode:

@@ -1,1 +1,2 @@
-"""Independent references that ost's results are checked against (ONNX Runtime)."""
+"""Independent references that ost's results are checked against (ONNX Runtime, the torch
+model, transformers)."""

@@ -1,6 +1,6 @@
 """Greedy generation with the torch model (full-sequence forward each step, no KV cache).
 
-    scripts/python.sh -m ost.models.generate \
+    scripts/python.sh -m ost.reference.generate \
         --llama2c ../shared/data/models/stories260K.bin --prompt "Once upon a time" --steps 60
     # -> Once upon a time, there was a little girl named Lily. She loved to play outside ...
 """
@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import List
 
-from .common import add_model_args, load_model, load_tokenizer, set_threads
-from .tokenizer import BOS_ID, EOS_ID
+from ost.models.common import add_model_args, load_model, load_tokenizer, set_threads
+from ost.models.tokenizer import BOS_ID, EOS_ID
 
 
 def greedy(model, ids: List[int], steps: int, stop_ids=(BOS_ID, EOS_ID)) -> List[int]:
@@ -33,7 +33,8 @@ def greedy(model, ids: List[int], steps: int, stop_ids=(BOS_ID, EOS_ID)) -> List
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Greedy generation with the reference torch model.")
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.reference.generate",
+                                 description="Greedy generation with the reference torch model.")
     add_model_args(ap)
     ap.add_argument("--tokenizer")
     ap.add_argument("--prompt", default="Once upon a time")

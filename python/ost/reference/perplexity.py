@@ -22,6 +22,16 @@ ratio and the first window's logit agreement:
     torch: perplexity: 17.123460 tokens: 287,000 ...
     ratio torch/ort: 1.00000023
     first window max_rel_logit_diff ort-vs-torch: 3.1e-06 (max|a-b| / max|b|)
+
+With --llama2c PATH.bin or --synthetic SPEC instead of --onnx, it scores ost's
+own torch model (ost.models.llama_torch; --backend numpy: the independent
+llama2.c forward) by the story protocol of shared/data/PROVENANCE.md
+(<|endoftext|>-separated stories, llama2.c tokenizer.bin; the protocol is in
+python/ost/models/perplexity.py):
+
+    scripts/python.sh -m ost.reference.perplexity --llama2c stories260K.bin \\
+        --text tinystories.valid.0-499.txt [--first 200] [--skip N] [--window 512] [--backend numpy] [--json]
+    # -> predicted tokens 74200, mean NLL 1.3079, PPL 3.698
 """
 
 from __future__ import annotations
@@ -111,7 +121,73 @@ def evaluate(name: str, run, tokens: np.ndarray, context: int, max_windows: int,
     return res, first
 
 
+def main_stories(argv) -> int:
+    """The story protocol on ost's torch model (--llama2c/--synthetic; ost.models.perplexity)."""
+    from ost.models.common import add_model_args, die, load_model, load_tokenizer, set_threads
+    from ost.models.perplexity import evaluate, read_stories
+
+    ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.reference.perplexity",
+                                 description="Reference perplexity of the torch model on a story file "
+                                             "(shared/data/PROVENANCE.md protocol; ost.models.perplexity).")
+    add_model_args(ap)
+    ap.add_argument("--tokenizer", help="tokenizer.bin (default: <model stem>.tok*.bin next to the checkpoint)")
+    ap.add_argument("--text", required=True, help="stories separated by <|endoftext|>")
+    ap.add_argument("--first", type=int, default=0, help="use this many stories (0: all)")
+    ap.add_argument("--skip", type=int, default=0, help="skip this many stories first")
+    ap.add_argument("--chars", type=int, default=0,
+                    help="treat the file as ONE document and score its first N characters (e.g. WikiText-2); "
+                         "--first/--skip are ignored")
+    ap.add_argument("--window", type=int, default=512, help="predictions per window (context)")
+    ap.add_argument("--backend", choices=["torch", "numpy"], default="torch",
+                    help="numpy: the independent llama2.c reference (llama2.c checkpoints only)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: 1 for small models)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+
+    model, desc = load_model(args)
+    set_threads(model, args.threads)
+    cfg = model.config
+    if args.window > cfg.max_seq_len:
+        die(f"--window {args.window} exceeds the model context {cfg.max_seq_len}")
+    ckpt = None
+    if args.backend == "numpy":
+        if not args.llama2c:
+            die("--backend numpy needs --llama2c")
+        from ost.models.llama2c import read_checkpoint
+        ckpt = read_checkpoint(args.llama2c)
+    tok = load_tokenizer(args.tokenizer, args.llama2c, cfg.vocab_size)
+    if args.chars:
+        try:
+            with open(args.text, encoding="utf-8") as f:
+                stories = [f.read(args.chars)]
+        except (OSError, UnicodeDecodeError) as e:
+            die(f"{args.text}: cannot read text: {e}")
+    else:
+        stories = read_stories(args.text, args.skip, args.first)
+    if not stories or not stories[0]:
+        die(f"{args.text}: no stories selected (skip={args.skip}, first={args.first})")
+    t0 = time.time()
+    r = evaluate(model, tok, stories, args.window, args.backend, ckpt)
+    r.update(model=desc, backend=args.backend, skip=args.skip, seconds=round(time.time() - t0, 2))
+    if args.json:
+        print(json.dumps(r))
+    else:
+        print(f"model: {desc}")
+        if args.chars:
+            print(f"document: first {len(stories[0])} characters of {args.text}")
+        else:
+            print(f"stories: {r['stories']} (skip {args.skip}; {r['long_stories']} longer than {args.window} tokens)")
+        print(f"predicted tokens: {r['predicted_tokens']}")
+        print(f"mean NLL: {r['mean_nll']:.4f} nats/token")
+        print(f"PPL: {r['ppl']:.3f}")
+        print(f"time: {r['seconds']:.1f} s ({args.backend})")
+    return 0
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(a.split("=", 1)[0] in ("--llama2c", "--synthetic") for a in argv):
+        return main_stories(argv)
     ap = argparse.ArgumentParser(prog="scripts/python.sh -m ost.reference.perplexity", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--onnx", required=True, help="exported model (ONNX Runtime path)")
