@@ -86,8 +86,14 @@ Value absentOperand(OpBuilder &b, Location loc, Type elementType,
 Value createI64(OpBuilder &b, Location loc, int64_t value);
 Value createF32(OpBuilder &b, Location loc, double value);
 
-/// Calls runtime kernel `name` (declared on first use as a private function
-/// with `llvm.emit_c_interface`, its type taken from `args`).
+/// The type of runtime kernel `name` ("ostrt_embedding", ...) from
+/// ModelABI.def; null for a name the ABI does not have.
+FunctionType getRuntimeKernelType(MLIRContext *context, StringRef name);
+
+/// Calls runtime kernel `name`, declared on first use as a private function
+/// with `llvm.emit_c_interface` and ModelABI.def's type. A name the ABI does
+/// not have, or operands of other types, are a compiler bug: fatal, naming
+/// the kernel and both types.
 void callRuntime(OpBuilder &b, Location loc, ModuleOp module, StringRef name,
                  ValueRange args);
 

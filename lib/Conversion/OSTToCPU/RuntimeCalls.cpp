@@ -18,6 +18,8 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace mlir::ost;
@@ -118,7 +120,20 @@ Value cpu::createF32(OpBuilder &b, Location loc, double value) {
 
 void cpu::callRuntime(OpBuilder &b, Location loc, ModuleOp module,
                       StringRef name, ValueRange args) {
-  auto type = b.getFunctionType(TypeRange(args), {});
+  FunctionType type = getRuntimeKernelType(b.getContext(), name);
+  if (!type)
+    llvm::report_fatal_error("convert-ost-to-cpu: '" + name +
+                             "' is not a kernel of ModelABI.def");
+  if (TypeRange(args) != type.getInputs()) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "convert-ost-to-cpu: call of " << name << " with operands (";
+    llvm::interleaveComma(TypeRange(args), os,
+                          [&](Type t) { t.print(os); });
+    os << "), ModelABI.def declares ";
+    type.print(os);
+    llvm::report_fatal_error(llvm::StringRef(text));
+  }
   auto fn = module.lookupSymbol<func::FuncOp>(name);
   if (!fn) {
     OpBuilder::InsertionGuard guard(b);
@@ -127,7 +142,6 @@ void cpu::callRuntime(OpBuilder &b, Location loc, ModuleOp module,
     fn.setPrivate();
     fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   }
-  assert(fn.getFunctionType() == type && "runtime kernel called two ways");
   func::CallOp::create(b, loc, fn, args);
 }
 

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ost/Target/CPU/CPUBackend.h"
+#include "ost/runtime/ModelABI.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -22,49 +23,78 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 
 namespace {
 
-/// The sizes of ModelABI.h's ostrt_model_info in field order.
-struct InfoFields {
-  int64_t vocab, layers, kvHeads, headDim, positions, kBits, vBits;
-  float kClip, vClip;
-  int64_t embeddingBytes;
+enum class FieldType { I64, F32, STEP, STRING };
+enum class FieldSource { ATTR, VERSION, STEP, DESCRIPTION, WEIGHT_BYTES };
+
+/// One entry of ModelABI.def's ostrt_model_info field list (or, with
+/// isField false, an ost.model_info entry that is not a field).
+struct InfoEntry {
+  llvm::StringLiteral name;
+  FieldType type;
+  FieldSource source;
+  bool isField;
 };
 
-/// Reads `ost.model_info` (convert-ost-to-cpu); emits an error otherwise.
-std::optional<InfoFields> readModelInfo(ModuleOp module) {
+constexpr InfoEntry kInfoEntries[] = {
+#define OSTRT_INFO_FIELD(NAME, TYPE, SOURCE)                                   \
+  {#NAME, FieldType::TYPE, FieldSource::SOURCE, true},
+#define OSTRT_INFO_ATTR(NAME, TYPE)                                            \
+  {#NAME, FieldType::TYPE, FieldSource::ATTR, false},
+#include "ost/runtime/ModelABI.def"
+};
+
+/// The numeric value of an ost.model_info entry (integers exactly, floats
+/// as float).
+union InfoValue {
+  int64_t i;
+  float f;
+};
+
+/// Reads `ost.model_info` (convert-ost-to-cpu) by ModelABI.def's names;
+/// emits an error naming the missing or mistyped entries otherwise.
+std::optional<llvm::StringMap<InfoValue>> readModelInfo(ModuleOp module) {
   auto dict = module->getAttrOfType<DictionaryAttr>("ost.model_info");
   if (!dict) {
     module.emitError("the module has no ost.model_info: run "
                      "convert-ost-to-cpu first");
     return std::nullopt;
   }
-  auto getInt = [&](StringRef name) -> std::optional<int64_t> {
-    if (auto attr = dict.getAs<IntegerAttr>(name))
-      return attr.getInt();
-    return std::nullopt;
-  };
-  auto getFloat = [&](StringRef name) -> std::optional<float> {
-    if (auto attr = dict.getAs<FloatAttr>(name))
-      return static_cast<float>(attr.getValueAsDouble());
-    return std::nullopt;
-  };
-  auto vocab = getInt("vocab_size"), layers = getInt("num_layers"),
-       kvHeads = getInt("num_kv_heads"), headDim = getInt("head_dim"),
-       positions = getInt("max_positions"), kBits = getInt("k_bits"),
-       vBits = getInt("v_bits");
-  auto kClip = getFloat("k_clip"), vClip = getFloat("v_clip");
-  auto embeddingBytes = getInt("embedding_bytes");
-  if (!vocab || !layers || !kvHeads || !headDim || !positions || !kBits ||
-      !vBits || !kClip || !vClip || !embeddingBytes) {
-    module.emitError("ost.model_info is incomplete: ") << dict;
+  llvm::StringMap<InfoValue> values;
+  SmallVector<StringRef> missing;
+  for (const InfoEntry &entry : kInfoEntries) {
+    if (entry.source != FieldSource::ATTR)
+      continue;
+    InfoValue value;
+    if (entry.type == FieldType::I64) {
+      auto attr = dict.getAs<IntegerAttr>(entry.name);
+      if (!attr) {
+        missing.push_back(entry.name);
+        continue;
+      }
+      value.i = attr.getInt();
+    } else {
+      auto attr = dict.getAs<FloatAttr>(entry.name);
+      if (!attr) {
+        missing.push_back(entry.name);
+        continue;
+      }
+      value.f = static_cast<float>(attr.getValueAsDouble());
+    }
+    values[entry.name] = value;
+  }
+  if (!missing.empty()) {
+    module.emitError("ost.model_info is incomplete (missing or mistyped: ")
+        << llvm::join(missing, ", ") << "): " << dict;
     return std::nullopt;
   }
-  return InfoFields{*vocab, *layers, *kvHeads, *headDim, *positions,
-                    *kBits,  *vBits,  *kClip,   *vClip,   *embeddingBytes};
+  return values;
 }
 
 /// Bytes of the module's constant globals (weights and tables).
@@ -78,8 +108,9 @@ int64_t getConstantBytes(llvm::Module &module) {
 }
 
 /// Adds the info global and the C API functions.
-void addModelAPI(llvm::Module &module, const InfoFields &f,
-                 const ost::CPUBackendOptions &options,
+void addModelAPI(llvm::Module &module,
+                 const llvm::StringMap<InfoValue> &values,
+                 const mlir::ost::CPUBackendOptions &options,
                  llvm::Function *stepInterface) {
   llvm::LLVMContext &ctx = module.getContext();
   auto *i32 = llvm::Type::getInt32Ty(ctx);
@@ -88,11 +119,25 @@ void addModelAPI(llvm::Module &module, const InfoFields &f,
   auto *ptr = llvm::PointerType::getUnqual(ctx);
   auto *voidTy = llvm::Type::getVoidTy(ctx);
 
-  // struct ostrt_model_info { i64 ×8; f32 ×2; ptr step; ptr description;
-  //                           i64 weight_bytes; }
-  auto *infoType = llvm::StructType::create(
-      ctx, {i64, i64, i64, i64, i64, i64, i64, i64, f32, f32, ptr, ptr, i64},
-      "ostrt_model_info");
+  // struct ostrt_model_info, field by field from ModelABI.def.
+  auto llvmType = [&](FieldType type) -> llvm::Type * {
+    switch (type) {
+    case FieldType::I64:
+      return i64;
+    case FieldType::F32:
+      return f32;
+    case FieldType::STEP:
+    case FieldType::STRING:
+      return ptr;
+    }
+    llvm_unreachable("covered switch");
+  };
+  SmallVector<llvm::Type *> fieldTypes;
+  for (const InfoEntry &entry : kInfoEntries)
+    if (entry.isField)
+      fieldTypes.push_back(llvmType(entry.type));
+  auto *infoType =
+      llvm::StructType::create(ctx, fieldTypes, "ostrt_model_info");
   llvm::Constant *description = llvm::ConstantDataArray::getString(
       ctx, options.description, /*AddNull=*/true);
   auto *descriptionGlobal = new llvm::GlobalVariable(
@@ -108,13 +153,34 @@ void addModelAPI(llvm::Module &module, const InfoFields &f,
   int64_t weightBytes = getConstantBytes(module) -
                         module.getDataLayout().getTypeAllocSize(
                             description->getType()) -
-                        f.embeddingBytes;
-  info->setInitializer(llvm::ConstantStruct::get(
-      infoType,
-      {c64(1), c64(f.vocab), c64(f.layers), c64(f.kvHeads), c64(f.headDim),
-       c64(f.positions), c64(f.kBits), c64(f.vBits),
-       llvm::ConstantFP::get(f32, f.kClip), llvm::ConstantFP::get(f32, f.vClip),
-       stepInterface, descriptionGlobal, c64(weightBytes)}));
+                        values.lookup("embedding_bytes").i;
+  SmallVector<llvm::Constant *> fields;
+  for (const InfoEntry &entry : kInfoEntries) {
+    if (!entry.isField)
+      continue;
+    switch (entry.source) {
+    case FieldSource::ATTR:
+      if (entry.type == FieldType::F32)
+        fields.push_back(
+            llvm::ConstantFP::get(f32, values.lookup(entry.name).f));
+      else
+        fields.push_back(c64(values.lookup(entry.name).i));
+      break;
+    case FieldSource::VERSION:
+      fields.push_back(c64(kOstrtAbiVersion));
+      break;
+    case FieldSource::STEP:
+      fields.push_back(stepInterface);
+      break;
+    case FieldSource::DESCRIPTION:
+      fields.push_back(descriptionGlobal);
+      break;
+    case FieldSource::WEIGHT_BYTES:
+      fields.push_back(c64(weightBytes));
+      break;
+    }
+  }
+  info->setInitializer(llvm::ConstantStruct::get(infoType, fields));
 
   auto declare = [&](StringRef name, llvm::Type *result,
                      ArrayRef<llvm::Type *> params) {
@@ -170,7 +236,7 @@ void addModelAPI(llvm::Module &module, const InfoFields &f,
   fn = define("_capacity", i64, {ptr});
   b.CreateRet(b.CreateCall(sessionCapacity, {arg(fn, 0)}));
   fn = define("_vocab_size", i64, {ptr});
-  b.CreateRet(c64(f.vocab));
+  b.CreateRet(c64(values.lookup("vocab_size").i));
   fn = define("_error", ptr, {ptr});
   b.CreateRet(b.CreateCall(sessionError, {arg(fn, 0)}));
 
@@ -190,7 +256,7 @@ void addModelAPI(llvm::Module &module, const InfoFields &f,
 std::unique_ptr<llvm::Module>
 mlir::ost::translateCPUModel(ModuleOp module, llvm::LLVMContext &llvmContext,
                              const CPUBackendOptions &options) {
-  std::optional<InfoFields> fields = readModelInfo(module);
+  std::optional<llvm::StringMap<InfoValue>> fields = readModelInfo(module);
   if (!fields)
     return nullptr;
   registerBuiltinDialectTranslation(*module.getContext());

@@ -50,35 +50,34 @@ template <typename T, int N> struct MemRef {
   }
 };
 
+namespace abi {
+/// The type of an ostrt_model_info field (a macro argument may hold commas
+/// only inside parentheses, hence the indirection).
+template <typename T> struct FieldType { using type = T; };
+template <typename T> using Field = typename FieldType<T>::type;
+} // namespace abi
+
 } // namespace ost::runtime
 
 /// The per-session state handed to every kernel: KV cache, threads, error.
 struct ostrt_context;
 
-/// Sizes of the model a step belongs to. Version 1.
+/// Sizes of the model a step belongs to. Version 1. The fields, their
+/// order and their documentation are ModelABI.def's OSTRT_INFO_FIELD list.
 struct ostrt_model_info {
-  int64_t abi_version;
-  int64_t vocab_size;
-  int64_t num_layers;
-  int64_t num_kv_heads;
-  int64_t head_dim;
-  /// Positions the KV cache holds (the RoPE tables' rows).
-  int64_t max_positions;
-  /// Bits of the key and value cache levels (2..8), or 16 for float32.
-  int64_t k_bits;
-  int64_t v_bits;
-  /// Clip ratios of the key and value quantizers (1.0: none).
-  float k_clip;
-  float v_clip;
-  /// The step function (see above).
-  void (*step)(ostrt_context *ctx,
-               ost::runtime::MemRef<int64_t, 1> *ids, int64_t pos,
-               ost::runtime::MemRef<float, 2> *logits);
-  /// What the model is: "<method> <bits>" (e.g. "ostquant W4A4KV4").
-  const char *description;
-  /// Bytes a decode step reads: the constants (weights, tables) without the
-  /// embedding tables, of which it reads one row per token.
-  int64_t weight_bytes;
+#define OSTRT_INFO_I64 int64_t
+#define OSTRT_INFO_F32 float
+#define OSTRT_INFO_STEP                                                        \
+  void (*)(ostrt_context * ctx, ost::runtime::MemRef<int64_t, 1> * ids,       \
+           int64_t pos, ost::runtime::MemRef<float, 2> * logits)
+#define OSTRT_INFO_STRING const char *
+#define OSTRT_INFO_FIELD(NAME, TYPE, SOURCE)                                   \
+  ost::runtime::abi::Field<OSTRT_INFO_##TYPE> NAME;
+#include "ost/runtime/ModelABI.def"
+#undef OSTRT_INFO_I64
+#undef OSTRT_INFO_F32
+#undef OSTRT_INFO_STEP
+#undef OSTRT_INFO_STRING
 };
 
 inline constexpr int64_t kOstrtAbiVersion = 1;
@@ -183,5 +182,69 @@ void _mlir_ciface_ostrt_attention(ostrt_context *ctx, int64_t layer,
                                   float scale, MemRef<float, 3> *out);
 
 } // extern "C"
+
+//===----------------------------------------------------------------------===//
+// Every prototype above is checked against ModelABI.def's signature.
+//===----------------------------------------------------------------------===//
+
+namespace ost::runtime::abi {
+
+template <typename T> struct ElementName;
+template <> struct ElementName<float> { static constexpr const char *v = "f32"; };
+template <> struct ElementName<int64_t> { static constexpr const char *v = "i64"; };
+template <> struct ElementName<int32_t> { static constexpr const char *v = "i32"; };
+template <> struct ElementName<int8_t> { static constexpr const char *v = "i8"; };
+template <> struct ElementName<uint8_t> { static constexpr const char *v = "u8"; };
+
+/// How one argument is spelled in a signature: rank -1 ctx, 0 a scalar.
+struct ArgSpelling {
+  const char *name;
+  int rank;
+};
+template <typename T> struct Arg {
+  static constexpr ArgSpelling v{ElementName<T>::v, 0};
+};
+template <> struct Arg<ostrt_context *> {
+  static constexpr ArgSpelling v{"ctx", -1};
+};
+template <typename E, int N> struct Arg<MemRef<E, N> *> {
+  static constexpr ArgSpelling v{ElementName<E>::v, N};
+};
+
+/// Consumes the next signature token at `p` if it spells `a`.
+constexpr bool matchArg(const char *&p, ArgSpelling a) {
+  while (*p == ' ')
+    ++p;
+  if (a.rank > 0) {
+    if (p[0] != 'm' || p[1] != '0' + a.rank)
+      return false;
+    p += 2;
+  }
+  for (const char *s = a.name; *s; ++s, ++p)
+    if (*p != *s)
+      return false;
+  return *p == ' ' || *p == '\0';
+}
+
+template <typename F> struct Signature;
+template <typename... A> struct Signature<void(A...)> {
+  static constexpr bool matches(const char *signature) {
+    const char *p = signature;
+    bool ok = true;
+    ((ok = ok && matchArg(p, Arg<A>::v)), ...);
+    while (ok && *p == ' ')
+      ++p;
+    return ok && *p == '\0';
+  }
+};
+
+#define OSTRT_KERNEL(NAME, SIGNATURE)                                          \
+  static_assert(                                                               \
+      Signature<decltype(_mlir_ciface_ostrt_##NAME)>::matches(SIGNATURE),      \
+      "ModelABI.h: the prototype of _mlir_ciface_ostrt_" #NAME                 \
+      " differs from ModelABI.def's signature " SIGNATURE);
+#include "ost/runtime/ModelABI.def"
+
+} // namespace ost::runtime::abi
 
 #endif // OST_RUNTIME_MODELABI_H

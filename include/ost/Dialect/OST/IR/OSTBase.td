@@ -54,10 +54,26 @@ def OST_Dialect : Dialect {
       per-group scales), and `ost.qlinear` (a linear on packed low-bit
       weights with per-channel or per-group scales). All share one
       quantizer description, `#ost.qspec<...>`.
+
+    Discardable attributes (verified by the dialect; any other `ost.` name
+    is an error):
+
+    * `ost.quantization` (string, on a module): what the model is,
+      "<method> <bits>", recorded by `ost-compile`.
+    * `ost.model_info` (dictionary, on a module): the sizes of the compiled
+      model that `convert-ost-to-cpu` records for the CPU backend; its
+      entries and their types are the runtime ABI's
+      (`runtime/include/ost/runtime/ModelABI.def`).
+    * `ost.gpu_kernel` (nested symbol reference, on `ost.qlinear`): the NVVM
+      kernel that computes it.
+    * `ost.tile` (array of positive i64, on a function) and
+      `ost.dynamic_smem` (non-negative integer, on a function): a generated
+      GPU kernel's tile and dynamic shared memory bytes.
   }];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
   let hasCanonicalizer = 0;
+  let hasOperationAttrVerify = 1;
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let extraClassDeclaration = [{
     void registerAttributes();
