@@ -344,7 +344,8 @@ KernelResult mlir::ost::unpackWeight(const Tensor &packed, const Tensor &scales,
           level -= int64_t(1) << wp.bits;
         int64_t g = row * groups + j / groupLen;
         float zp = zeroPoints ? float(zeroPoints->getUnsigned(g)) : 0.0f;
-        w[row * k + j] = (static_cast<float>(level) - zp) * s[g];
+        w[row * k + j] = ::ost::numerics::dequantizeLevel(
+            static_cast<float>(level), zp, s[g]);
       }
   });
   return out;

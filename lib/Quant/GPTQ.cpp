@@ -90,7 +90,8 @@ ost::quant::quantizeGPTQ(const float *weight, int64_t rows, int64_t cols,
   int64_t groupSize = options.groupSize;
 
   // Per-row grids come from the original weight, before any update.
-  std::vector<::ost::numerics::QuantGrid> grids(static_cast<size_t>(rows) * q.groups);
+  std::vector<::ost::numerics::QuantGrid> grids(static_cast<size_t>(rows) *
+                                                q.groups);
   if (groupSize == 0)
     ost::optim::parallelFor(
         rows, kRowsPerChunk, threads, [&](int64_t begin, int64_t end) {
@@ -172,8 +173,8 @@ ost::quant::quantizeGPTQ(const float *weight, int64_t rows, int64_t cols,
                   groupValues[j] =
                       static_cast<float>(block[(i + j) * rows + r]);
                 int64_t g = r * q.groups + c / groupSize;
-                grids[g] = ::ost::numerics::searchClipGrid(
-                    groupValues.data(), groupSize, spec);
+                grids[g] = ::ost::numerics::searchClipGrid(groupValues.data(),
+                                                           groupSize, spec);
                 detail::storeGrid(q, g, grids[g]);
               }
             double diagonal = uRow[c];

@@ -98,8 +98,8 @@ protected:
     module = parseSourceString<ModuleOp>(kModule, &context);
     ASSERT_TRUE(module);
     PassManager pm(&context, ModuleOp::getOperationName());
-    ASSERT_TRUE(succeeded(parsePassPipeline(
-        "convert-ost-qlinear-to-nvvm{chip=sm_80}", pm)));
+    ASSERT_TRUE(succeeded(
+        parsePassPipeline("convert-ost-qlinear-to-nvvm{chip=sm_80}", pm)));
     ASSERT_TRUE(succeeded(pm.run(*module)));
     module->walk([&](gpu::GPUFuncOp f) {
       if (SymbolTable::getSymbolName(f).getValue().starts_with("w4a4_gemm"))
@@ -187,8 +187,7 @@ TEST_F(W4A4PrologueGridTest, LevelsFollowTheHeader) {
   const float qmax = static_cast<float>(numerics::getQMax(4, false));
   int clamps = 0;
   kernel.walk([&](arith::MinNumFOp minOp) {
-    if (!isa<VectorType>(minOp.getType()) ||
-        !isConstant(minOp.getRhs(), qmax))
+    if (!isa<VectorType>(minOp.getType()) || !isConstant(minOp.getRhs(), qmax))
       return;
     auto maxOp = minOp.getLhs().getDefiningOp<arith::MaxNumFOp>();
     ASSERT_TRUE(maxOp);

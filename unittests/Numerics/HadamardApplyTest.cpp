@@ -100,8 +100,8 @@ TEST(HadamardApplyTest, FactoredMatchesDenseKronecker) {
 TEST(HadamardApplyTest, TransposeInverts) {
   for (int64_t k : {1, 4})
     for (int64_t m : {4, 64}) {
-      std::vector<int8_t> hk = k == 1 ? std::vector<int8_t>{1}
-                                      : sylvesterMatrix(k);
+      std::vector<int8_t> hk =
+          k == 1 ? std::vector<int8_t>{1} : sylvesterMatrix(k);
       int64_t n = k * m;
       std::vector<double> xd = randomVector(n, 3);
       std::vector<float> x(xd.begin(), xd.end()), y = x, scratch(n);

@@ -94,9 +94,8 @@ TEST(NumericsParityTest, Int4ActivationQuantizerMatchesHeader) {
   std::vector<uint8_t> q(rows * k);
   std::vector<float> scales(rows);
   std::vector<int32_t> zps(rows);
-  ASSERT_TRUE(runtime::kernels::quantizePerTokenAsym4(x.data(), rows, k,
-                                                      q.data(), scales.data(),
-                                                      zps.data())
+  ASSERT_TRUE(runtime::kernels::quantizePerTokenAsym4(
+                  x.data(), rows, k, q.data(), scales.data(), zps.data())
                   .ok());
   numerics::GridSpec spec = makeGridSpec(4, false, 1.0f);
   for (int64_t r = 0; r < rows; ++r) {
@@ -125,8 +124,7 @@ TEST(NumericsParityTest, HadamardRowMatchesHeader) {
           const std::vector<int8_t> &hk = k == 1 ? h1 : h4;
           int64_t n = k * m;
           std::vector<float> factorFloats(k * k);
-          numerics::convertFactor(hk.data(), k, transpose,
-                                  factorFloats.data());
+          numerics::convertFactor(hk.data(), k, transpose, factorFloats.data());
           simd::HadamardPlan plan;
           plan.n = n;
           plan.k = k;
@@ -149,8 +147,7 @@ TEST(NumericsParityTest, HadamardRowMatchesHeader) {
           for (int64_t i = 0; i < n; ++i)
             ASSERT_TRUE(sameBits(x[i], want[i]))
                 << isa.name << " k " << k << " m " << m << " transpose "
-                << transpose << " i " << i << ": " << x[i] << " vs "
-                << want[i];
+                << transpose << " i " << i << ": " << x[i] << " vs " << want[i];
         }
   }
 }

@@ -48,7 +48,8 @@ struct WeightQuantOptions {
 /// The grid and clip search of these options (clip ratio 1): the spec every
 /// scale group's numerics::searchClipGrid runs with. (toQuantParams in
 /// ExecutorQuantParams.h gives the executor's equivalent per_channel spec.)
-::ost::numerics::QuantizerSpec toQuantizerSpec(const WeightQuantOptions &options);
+::ost::numerics::QuantizerSpec
+toQuantizerSpec(const WeightQuantOptions &options);
 
 /// Checks bits ∈ [2, 8], groupSize >= 0 dividing cols, clipSearchNorm >= 0,
 /// clipSearchSteps >= 0 and non-negative sizes.

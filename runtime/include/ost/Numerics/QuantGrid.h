@@ -41,6 +41,12 @@ constexpr int64_t getQMax(unsigned bits, bool symmetric) {
   return symmetric ? (int64_t(1) << (bits - 1)) - 1 : (int64_t(1) << bits) - 1;
 }
 
+/// The value of an integer level: (level − zeroPoint)·scale (one rounding,
+/// the subtraction is exact for levels and zero points below 2^24).
+inline float dequantizeLevel(float level, float zeroPoint, float scale) {
+  return (level - zeroPoint) * scale;
+}
+
 /// What determines a grid: bit width, symmetry and clip ratio.
 struct GridSpec {
   unsigned bits = 8;
@@ -87,7 +93,9 @@ struct QuantGrid {
     return std::min(std::max(unclampedLevel(x), qmin), qmax);
   }
   /// The value of a level.
-  float dequantize(float level) const { return (level - zeroPoint) * scale; }
+  float dequantize(float level) const {
+    return dequantizeLevel(level, zeroPoint, scale);
+  }
   /// dequantize(quantize(x)).
   float fakeQuantize(float x) const { return dequantize(quantize(x)); }
 };
