@@ -30,9 +30,9 @@ namespace {
 /// The binary kind of an elementwise op, if it is one.
 std::optional<BinaryOp> binaryKind(Operation *op) {
   return llvm::TypeSwitch<Operation *, std::optional<BinaryOp>>(op)
-      .Case<ost::AddOp, arith::AddFOp>([](auto) { return BinaryOp::Add; })
+      .Case<mlir::ost::AddOp, arith::AddFOp>([](auto) { return BinaryOp::Add; })
       .Case([](arith::SubFOp) { return BinaryOp::Sub; })
-      .Case<ost::MulOp, arith::MulFOp>([](auto) { return BinaryOp::Mul; })
+      .Case<mlir::ost::MulOp, arith::MulFOp>([](auto) { return BinaryOp::Mul; })
       .Case([](arith::DivFOp) { return BinaryOp::Div; })
       .Default([](Operation *) { return std::nullopt; });
 }

@@ -72,14 +72,14 @@ std::pair<double, double> scaleDerivatives(float lo, float hi,
   double clip = params.clipRatio;
   // std::max(hi, 1e-6f) is hi unless hi < 1e-6; std::min(lo, 0) is lo
   // unless lo > 0.
-  double dXmax = hi < 1e-6f ? 0.0 : clip;
+  double dXmax = hi < ::ost::numerics::kRangeFloor ? 0.0 : clip;
   double dXmin = 0.0f < lo ? 0.0 : clip;
   if (!params.symmetric) {
     double levels = static_cast<double>(params.getQMax());
     return {-dXmin / levels, dXmax / levels};
   }
   float negLevels = static_cast<float>(int64_t(1) << (params.bits - 1));
-  float xmax = std::max(hi, 1e-6f) * params.clipRatio;
+  float xmax = std::max(hi, ::ost::numerics::kRangeFloor) * params.clipRatio;
   float xmin = std::min(lo, 0.0f) * params.clipRatio;
   // std::max(a, b) is a unless a < b.
   if (xmin / -negLevels < xmax / (negLevels - 1.0f))

@@ -2,18 +2,12 @@
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
-// The quantizer arithmetic of METHOD §6 and #ost.qspec, in float32 like the
-// reference PyTorch quantizer: per scale group, from the group's min and max,
-//
-//   xmax = max(max(x), 1e-6)·clip,  xmin = min(min(x), 0)·clip
-//   asym: scale = (xmax − xmin)/(2^b − 1), zp = round(−xmin/scale),
-//         q = clamp(round(x/scale) + zp, 0, 2^b − 1)
-//   sym:  scale = max(xmin/(−2^(b−1)), xmax/(2^(b−1) − 1)), zp = 0,
-//         q = clamp(round(x/scale), −2^(b−1), 2^(b−1) − 1)
-//   x̂ = (q − zp)·scale
-//
-// with round-half-to-even (torch.round). The 1e-6 floor keeps the scale
-// positive for all-zero and all-negative groups.
+// The quantizer kernels of #ost.qspec: fake quantization for every
+// granularity, runtime per-token quantization, dequantization and packed
+// weights. The grid arithmetic itself (METHOD §6: scale, zero point,
+// round-half-to-even, clamp, clip search) is ost/Numerics/QuantGrid.h and
+// ClipSearch.h, shared with lib/Quant and the CPU runtime; this file only
+// lays scale groups over tensors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,20 +25,8 @@ using namespace mlir;
 using namespace mlir::ost;
 using namespace mlir::ost::detail;
 
-/// Rounds to the nearest integer, ties to even (torch.round), without a libm
-/// call: adding and subtracting 1.5·2^23 rounds in the default rounding mode.
-/// Magnitudes of 2^22 and more are already integers (and NaN stays NaN).
-static inline float roundHalfEven(float x) {
-  constexpr float magic = 12582912.0f; // 1.5 * 2^23
-  if (!(std::fabs(x) < 4194304.0f))   // 2^22
-    return x;
-  // Both operations are exact IEEE float ops (no fast-math): the sum rounds
-  // x to an integer, the difference is exact.
-  return (x + magic) - magic;
-}
-
 //===----------------------------------------------------------------------===//
-// QuantParams and QuantGrid
+// QuantParams
 //===----------------------------------------------------------------------===//
 
 QuantParams QuantParams::fromAttr(QuantSpecAttr spec) {
@@ -58,42 +40,11 @@ QuantParams QuantParams::fromAttr(QuantSpecAttr spec) {
   return p;
 }
 
-int64_t QuantParams::getQMin() const {
-  return symmetric ? -(int64_t(1) << (bits - 1)) : 0;
-}
-
-int64_t QuantParams::getQMax() const {
-  return symmetric ? (int64_t(1) << (bits - 1)) - 1 : (int64_t(1) << bits) - 1;
-}
-
-QuantGrid QuantGrid::compute(float lo, float hi, const QuantParams &params) {
-  float xmax = std::max(hi, 1e-6f) * params.clipRatio;
-  float xmin = std::min(lo, 0.0f) * params.clipRatio;
-  QuantGrid grid;
-  grid.qmin = static_cast<float>(params.getQMin());
-  grid.qmax = static_cast<float>(params.getQMax());
-  if (params.symmetric) {
-    float negLevels = static_cast<float>(int64_t(1) << (params.bits - 1));
-    grid.scale = std::max(xmin / -negLevels, xmax / (negLevels - 1.0f));
-    grid.zeroPoint = 0.0f;
-  } else {
-    grid.scale = (xmax - xmin) / static_cast<float>(params.getQMax());
-    grid.zeroPoint = roundHalfEven(-xmin / grid.scale);
-  }
-  return grid;
-}
-
-float QuantGrid::unclampedLevel(float x) const {
-  return roundHalfEven(x / scale) + zeroPoint;
-}
-
-float QuantGrid::quantize(float x) const {
-  return std::min(std::max(unclampedLevel(x), qmin), qmax);
-}
-
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
+
+using ::ost::numerics::minMax;
 
 namespace {
 
@@ -120,17 +71,6 @@ llvm::Expected<int64_t> validateLayout(ArrayRef<int64_t> shape,
     return kernelError("per_channel axis " + Twine(params.axis) +
                        " is out of range for rank " + Twine(rank));
   return group > 0 ? group : last;
-}
-
-/// Min and max of n floats.
-std::pair<float, float> minMax(const float *x, int64_t n) {
-  float lo = std::numeric_limits<float>::infinity();
-  float hi = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < n; ++i) {
-    lo = std::min(lo, x[i]);
-    hi = std::max(hi, x[i]);
-  }
-  return {lo, hi};
 }
 
 /// Fake-quantizes n contiguous floats with one grid.
@@ -210,33 +150,6 @@ perTokenLayout(ArrayRef<int64_t> shape, const QuantParams &params) {
 //===----------------------------------------------------------------------===//
 // Kernels
 //===----------------------------------------------------------------------===//
-
-QuantGrid mlir::ost::searchClipGrid(const float *x, int64_t n,
-                                    const QuantParams &params) {
-  auto [lo, hi] = minMax(x, n);
-  QuantGrid best = QuantGrid::compute(lo, hi, params);
-  if (params.clipSearchNorm <= 0.0 || n == 0)
-    return best;
-  double norm = params.clipSearchNorm;
-  double bestErr = std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < params.clipSearchSteps; ++i) {
-    float shrink = 1.0f - static_cast<float>(i) / 100.0f;
-    if (!(shrink > 0.0f))
-      break;
-    QuantGrid grid = QuantGrid::compute(shrink * lo, shrink * hi, params);
-    double err = 0.0;
-    for (int64_t j = 0; j < n; ++j) {
-      double d = std::fabs(static_cast<double>(
-          grid.dequantize(grid.quantize(x[j])) - x[j]));
-      err += norm == 2.0 ? d * d : std::pow(d, norm);
-    }
-    if (err < bestErr) {
-      bestErr = err;
-      best = grid;
-    }
-  }
-  return best;
-}
 
 KernelResult mlir::ost::fakeQuant(const Tensor &x, const QuantParams &params,
                                   const KernelContext &ctx) {
@@ -431,7 +344,8 @@ KernelResult mlir::ost::unpackWeight(const Tensor &packed, const Tensor &scales,
           level -= int64_t(1) << wp.bits;
         int64_t g = row * groups + j / groupLen;
         float zp = zeroPoints ? float(zeroPoints->getUnsigned(g)) : 0.0f;
-        w[row * k + j] = (static_cast<float>(level) - zp) * s[g];
+        w[row * k + j] = ::ost::numerics::dequantizeLevel(
+            static_cast<float>(level), zp, s[g]);
       }
   });
   return out;

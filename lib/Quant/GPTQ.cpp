@@ -86,17 +86,18 @@ ost::quant::quantizeGPTQ(const float *weight, int64_t rows, int64_t cols,
     return q;
   unsigned threads = std::max(options.numThreads, 1u);
   ost::optim::ScopedSingleThreadedBlas guard;
-  mlir::ost::QuantParams params = toQuantParams(options);
+  ::ost::numerics::QuantizerSpec spec = toQuantizerSpec(options);
   int64_t groupSize = options.groupSize;
 
   // Per-row grids come from the original weight, before any update.
-  std::vector<mlir::ost::QuantGrid> grids(static_cast<size_t>(rows) * q.groups);
+  std::vector<::ost::numerics::QuantGrid> grids(static_cast<size_t>(rows) *
+                                                q.groups);
   if (groupSize == 0)
     ost::optim::parallelFor(
         rows, kRowsPerChunk, threads, [&](int64_t begin, int64_t end) {
           for (int64_t r = begin; r < end; ++r) {
             grids[r] =
-                mlir::ost::searchClipGrid(weight + r * cols, cols, params);
+                ::ost::numerics::searchClipGrid(weight + r * cols, cols, spec);
             detail::storeGrid(q, r, grids[r]);
           }
         });
@@ -172,13 +173,13 @@ ost::quant::quantizeGPTQ(const float *weight, int64_t rows, int64_t cols,
                   groupValues[j] =
                       static_cast<float>(block[(i + j) * rows + r]);
                 int64_t g = r * q.groups + c / groupSize;
-                grids[g] = mlir::ost::searchClipGrid(groupValues.data(),
-                                                     groupSize, params);
+                grids[g] = ::ost::numerics::searchClipGrid(groupValues.data(),
+                                                           groupSize, spec);
                 detail::storeGrid(q, g, grids[g]);
               }
             double diagonal = uRow[c];
             for (int64_t r = begin; r < end; ++r) {
-              const mlir::ost::QuantGrid &grid =
+              const ::ost::numerics::QuantGrid &grid =
                   grids[groupSize > 0 ? r * q.groups + c / groupSize : r];
               double value = block[i * rows + r];
               double quantized = detail::storeLevel(q, r * cols + perm[c], grid,

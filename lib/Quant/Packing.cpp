@@ -12,6 +12,8 @@
 
 #include "ost/Quant/WeightQuantizer.h"
 
+#include "ost/Numerics/QuantGrid.h"
+
 #include "llvm/ADT/Twine.h"
 
 using namespace ost::quant;
@@ -34,9 +36,8 @@ ost::quant::packLevels(const QuantizedWeight &q, unsigned bits) {
     return error(llvm::Twine(q.cols) + " columns of " + llvm::Twine(bits) +
                  " bits do not fill whole bytes");
   bool symmetric = q.zeroPoints.empty();
-  int64_t lo = symmetric ? -(int64_t(1) << (bits - 1)) : 0;
-  int64_t hi =
-      symmetric ? (int64_t(1) << (bits - 1)) - 1 : (int64_t(1) << bits) - 1;
+  int64_t lo = ::ost::numerics::getQMin(bits, symmetric);
+  int64_t hi = ::ost::numerics::getQMax(bits, symmetric);
   int64_t perByte = 8 / bits;
   int64_t bytesPerRow = q.cols / perByte;
   unsigned mask = (1u << bits) - 1u;

@@ -5,7 +5,8 @@
 // The reference `--w_gptq=False` path (METHOD §5.7): every row (or group of a
 // row) gets the grid searchClipGrid chooses for it, and each weight is
 // rounded on that grid, with no error feedback. This is exactly the
-// executor's per_channel fakeQuant, keeping the integer levels too.
+// executor's per_channel fakeQuant (both call ost/Numerics/ClipSearch.h),
+// keeping the integer levels too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,18 +30,15 @@ llvm::Error makeError(const llvm::Twine &message) {
 
 } // namespace
 
-mlir::ost::QuantParams
-ost::quant::toQuantParams(const WeightQuantOptions &options) {
-  mlir::ost::QuantParams params;
-  params.bits = options.bits;
-  params.symmetric = options.symmetric;
-  params.granularity = mlir::ost::Granularity::PerChannel;
-  params.axis = 0;
-  params.groupSize = options.groupSize;
-  params.clipRatio = 1.0f;
-  params.clipSearchNorm = options.clipSearchNorm;
-  params.clipSearchSteps = options.clipSearchSteps;
-  return params;
+::ost::numerics::QuantizerSpec
+ost::quant::toQuantizerSpec(const WeightQuantOptions &options) {
+  ::ost::numerics::QuantizerSpec spec;
+  spec.bits = options.bits;
+  spec.symmetric = options.symmetric;
+  spec.clipRatio = 1.0f;
+  spec.clipSearchNorm = options.clipSearchNorm;
+  spec.clipSearchSteps = options.clipSearchSteps;
+  return spec;
 }
 
 llvm::Error
@@ -74,7 +72,7 @@ ost::quant::quantizeRTN(const float *weight, int64_t rows, int64_t cols,
   if (!weight && rows * cols > 0)
     return makeError("missing weight data");
   QuantizedWeight q = detail::makeQuantizedWeight(rows, cols, options);
-  mlir::ost::QuantParams params = toQuantParams(options);
+  ::ost::numerics::QuantizerSpec spec = toQuantizerSpec(options);
   int64_t groupLen = options.groupSize > 0 ? options.groupSize : cols;
   int64_t segments = groupLen > 0 ? rows * q.groups : 0;
   ost::optim::parallelFor(
@@ -82,8 +80,8 @@ ost::quant::quantizeRTN(const float *weight, int64_t rows, int64_t cols,
       std::max(options.numThreads, 1u), [&](int64_t begin, int64_t end) {
         for (int64_t s = begin; s < end; ++s) {
           const float *segment = weight + s * groupLen;
-          mlir::ost::QuantGrid grid =
-              mlir::ost::searchClipGrid(segment, groupLen, params);
+          ::ost::numerics::QuantGrid grid =
+              ::ost::numerics::searchClipGrid(segment, groupLen, spec);
           detail::storeGrid(q, s, grid);
           for (int64_t i = 0; i < groupLen; ++i)
             detail::storeLevel(q, s * groupLen + i, grid, segment[i]);

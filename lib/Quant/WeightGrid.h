@@ -33,7 +33,7 @@ inline QuantizedWeight makeQuantizedWeight(int64_t rows, int64_t cols,
 
 /// Records the grid of scale group `index` (row-major [rows, groups]).
 inline void storeGrid(QuantizedWeight &q, int64_t index,
-                      const mlir::ost::QuantGrid &grid) {
+                      const ::ost::numerics::QuantGrid &grid) {
   q.scales[index] = grid.scale;
   if (!q.zeroPoints.empty())
     q.zeroPoints[index] =
@@ -43,7 +43,7 @@ inline void storeGrid(QuantizedWeight &q, int64_t index,
 /// Quantizes `value` on `grid` into element `index`; returns the
 /// dequantized value.
 inline float storeLevel(QuantizedWeight &q, int64_t index,
-                        const mlir::ost::QuantGrid &grid, float value) {
+                        const ::ost::numerics::QuantGrid &grid, float value) {
   float level = grid.quantize(value);
   float dequantized = grid.dequantize(level);
   q.levels[index] = static_cast<int8_t>(static_cast<int64_t>(level));

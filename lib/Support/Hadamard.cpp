@@ -2,11 +2,12 @@
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
-// The online Hadamard 𝓗 = (H_K ⊗ H_{2^m}) / sqrt(n) of Hadamard.h: a fast
-// Walsh–Hadamard transform of each length-2^m row of the K × 2^m view of x,
-// then the dense K × K ±1 product, then the 1/sqrt(n) scale. The K × K
-// factors come from HadamardConstructions.cpp and are built once, on first
-// use, under std::call_once.
+// The online Hadamard 𝓗 = (H_K ⊗ H_{2^m}) / sqrt(n) of Hadamard.h. Its
+// float operations (the FWHT of each length-2^m row of the K × 2^m view of
+// x, the K × K ±1 product, the 1/sqrt(n) scale) are
+// ost/Numerics/HadamardApply.h, shared with the CPU runtime; this file owns
+// the K × K factors, built by HadamardConstructions.cpp once, on first use,
+// under std::call_once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,8 @@
 
 #include "HadamardConstructions.h"
 #include "ost/Support/HadamardSizes.h"
+
+#include "ost/Numerics/HadamardApply.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/bit.h"
@@ -43,74 +46,6 @@ bool isPowerOfTwo(int64_t n) {
   return n > 0 && llvm::isPowerOf2_64(static_cast<uint64_t>(n));
 }
 
-template <typename T> void fwhtImpl(T *x, int64_t n) {
-  for (int64_t half = 1; half < n; half *= 2)
-    for (int64_t base = 0; base < n; base += 2 * half)
-      for (int64_t i = base; i < base + half; ++i) {
-        T a = x[i], b = x[i + half];
-        x[i] = a + b;
-        x[i + half] = a - b;
-      }
-}
-
-/// x ← 𝓗·x (𝓗ᵀ·x with `transpose`) for a supported n with factor k and the
-/// k × k matrix hk (null when k = 1). `scratch` holds n elements.
-template <typename T>
-void applyFactored(T *x, int64_t n, int64_t k, const int8_t *hk, bool transpose,
-                   T *scratch) {
-  int64_t m = n / k;
-  for (int64_t r = 0; r < k; ++r)
-    fwhtImpl(x + r * m, m);
-  const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(n)));
-  if (k == 1) {
-    for (int64_t i = 0; i < n; ++i)
-      x[i] *= scale;
-    return;
-  }
-  // Row r of the result is Σ_l H[r][l]·X[l] (H[l][r] for the transpose).
-  for (int64_t r = 0; r < k; ++r) {
-    T *dst = scratch + r * m;
-    std::fill(dst, dst + m, T(0));
-    for (int64_t l = 0; l < k; ++l) {
-      const T s = static_cast<T>(transpose ? hk[l * k + r] : hk[r * k + l]);
-      const T *src = x + l * m;
-      for (int64_t j = 0; j < m; ++j)
-        dst[j] += s * src[j];
-    }
-  }
-  for (int64_t i = 0; i < n; ++i)
-    x[i] = scratch[i] * scale;
-}
-
-/// Blocks of the Sylvester part shorter than this use applyFactoredDot.
-constexpr int64_t kDotPathMaxBlock = 8;
-
-/// x ← (H ⊗ H_m)·x / sqrt(n) for one row, with `hf` the K×K factor already
-/// converted (and transposed when needed): row r of the result block column
-/// j is Σ_l hf[r][l]·X[l][j], summed with 8 independent accumulators.
-template <typename T>
-void applyFactoredDot(T *x, int64_t m, int64_t k, const T *hf, T scale,
-                      T *scratch) {
-  for (int64_t r = 0; r < k; ++r)
-    fwhtImpl(x + r * m, m);
-  for (int64_t j = 0; j < m; ++j) {
-    for (int64_t r = 0; r < k; ++r) {
-      const T *h = hf + r * k;
-      T acc[8] = {};
-      int64_t l = 0;
-      for (; l + 8 <= k; l += 8)
-        for (int u = 0; u < 8; ++u)
-          acc[u] += h[l + u] * x[(l + u) * m + j];
-      for (; l < k; ++l)
-        acc[0] += h[l] * x[l * m + j];
-      T sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
-              ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-      scratch[r * m + j] = sum * scale;
-    }
-  }
-  std::copy(scratch, scratch + k * m, x);
-}
-
 /// Looks up the factor of n. Returns false if n is unsupported; otherwise
 /// sets k and hk (null for k = 1).
 bool lookupFactor(int64_t n, int64_t &k, const int8_t *&hk) {
@@ -130,28 +65,24 @@ bool lookupFactor(int64_t n, int64_t &k, const int8_t *&hk) {
 
 template <typename T>
 bool applyRowsImpl(T *x, int64_t rows, int64_t n, bool transpose) {
-  int64_t k;
-  const int8_t *hk;
-  if (rows < 0 || !lookupFactor(n, k, hk))
+  ::ost::numerics::HadamardFactor<T> f;
+  if (rows < 0 || !lookupFactor(n, f.k, f.hk))
     return false;
-  std::vector<T> scratch(k > 1 ? n : 0);
-  int64_t m = n / k;
-  if (k > 1 && m < kDotPathMaxBlock && rows > 0) {
-    // Small Sylvester blocks (n = K or 2K, e.g. MLP 172): the K×K product is
-    // K dot products of length K per block column. Convert H to T once per
-    // call and sum with independent accumulators (the axpy form below would
-    // be one serial chain per output).
-    std::vector<T> hf(static_cast<size_t>(k) * k);
-    for (int64_t r = 0; r < k; ++r)
-      for (int64_t l = 0; l < k; ++l)
-        hf[r * k + l] = static_cast<T>(transpose ? hk[l * k + r] : hk[r * k + l]);
-    const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(n)));
-    for (int64_t row = 0; row < rows; ++row)
-      applyFactoredDot(x + row * n, m, k, hf.data(), scale, scratch.data());
-    return true;
+  f.n = n;
+  f.m = n / f.k;
+  f.transpose = transpose;
+  std::vector<T> scratch(f.k > 1 ? n : 0);
+  // Small Sylvester blocks (n = K or 2K, e.g. MLP 172) take the dot form:
+  // H converted to T once per call, summed with independent accumulators
+  // (the axpy form would be one serial chain per output).
+  std::vector<T> hf;
+  if (::ost::numerics::usesDotForm(f.k, f.m) && rows > 0) {
+    hf.resize(static_cast<size_t>(f.k) * f.k);
+    ::ost::numerics::convertFactor(f.hk, f.k, transpose, hf.data());
+    f.hf = hf.data();
   }
   for (int64_t row = 0; row < rows; ++row)
-    applyFactored(x + row * n, n, k, hk, transpose, scratch.data());
+    ::ost::numerics::applyHadamardRow(x + row * n, f, scratch.data());
   return true;
 }
 
@@ -204,13 +135,13 @@ std::vector<int8_t> getHadamardMatrix(int64_t k) {
 void fwhtInPlace(float *x, int64_t n) {
   assert((n <= 1 || isPowerOfTwo(n)) && "FWHT length must be a power of two");
   if (n > 1 && isPowerOfTwo(n))
-    fwhtImpl(x, n);
+    ::ost::numerics::fwht(x, n);
 }
 
 void fwhtInPlace(double *x, int64_t n) {
   assert((n <= 1 || isPowerOfTwo(n)) && "FWHT length must be a power of two");
   if (n > 1 && isPowerOfTwo(n))
-    fwhtImpl(x, n);
+    ::ost::numerics::fwht(x, n);
 }
 
 bool applyHadamard(float *x, int64_t n, bool transpose) {

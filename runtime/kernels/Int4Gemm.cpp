@@ -6,6 +6,8 @@
 
 #include "Int4GemmImpl.h"
 
+#include "ost/Numerics/QuantGrid.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -145,7 +147,8 @@ Status qgemmW4A4(const QuantizedActivations &a, const PackedWeightView &w,
             uint8_t level = a.levels[r * k + i];
             if (level > 15)
               scratch.badRows[r] = r;
-            x[r * k + i] = (static_cast<float>(level) - zp) * scale;
+            x[r * k + i] = ::ost::numerics::dequantizeLevel(
+                static_cast<float>(level), zp, scale);
           }
         }
     });

@@ -2,31 +2,20 @@
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
-// The same float32 operations, in the same order, as the executor's
-// QuantGrid::compute/quantize for an asymmetric 4-bit per_token spec without
-// clipping, so levels, scales and zero points are bit-identical.
+// ost/Numerics' grid (the executor's, lib/Quant's) for an asymmetric 4-bit
+// per_token spec without clipping, so levels, scales and zero points are
+// bit-identical to the executor's dynamicQuantize.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ost/runtime/kernels/Int4Kernels.h"
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
+#include "ost/Numerics/ClipSearch.h"
+#include "ost/Numerics/QuantGrid.h"
+
+#include <cstdint>
 
 namespace ost::runtime::kernels {
-
-namespace {
-/// Rounds half to even in the default rounding mode: adding and subtracting
-/// 1.5·2^23 is exact past the rounding; magnitudes >= 2^22 (and NaN) are
-/// returned unchanged.
-inline float roundHalfEven(float x) {
-  constexpr float magic = 12582912.0f;
-  if (!(std::fabs(x) < 4194304.0f))
-    return x;
-  return (x + magic) - magic;
-}
-} // namespace
 
 Status quantizePerTokenAsym4(const float *x, int64_t rows, int64_t k,
                              uint8_t *q, float *scales, int32_t *zeroPoints) {
@@ -36,26 +25,20 @@ Status quantizePerTokenAsym4(const float *x, int64_t rows, int64_t k,
                            std::to_string(rows) + ", k = " + std::to_string(k));
   if (rows > 0 && (!x || !q || !scales || !zeroPoints))
     return Status::failure("quantization operands must not be null");
+  ::ost::numerics::GridSpec spec;
+  spec.bits = 4;
+  spec.symmetric = false;
+  spec.clipRatio = 1.0f;
   for (int64_t r = 0; r < rows; ++r) {
     const float *in = x + r * k;
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -std::numeric_limits<float>::infinity();
-    for (int64_t i = 0; i < k; ++i) {
-      lo = std::min(lo, in[i]);
-      hi = std::max(hi, in[i]);
-    }
-    float xmax = std::max(hi, 1e-6f);
-    float xmin = std::min(lo, 0.0f);
-    float scale = (xmax - xmin) / 15.0f;
-    float zp = roundHalfEven(-xmin / scale);
-    scales[r] = scale;
-    zeroPoints[r] = static_cast<int32_t>(zp);
+    auto [lo, hi] = ::ost::numerics::minMax(in, k);
+    ::ost::numerics::QuantGrid grid =
+        ::ost::numerics::QuantGrid::compute(lo, hi, spec);
+    scales[r] = grid.scale;
+    zeroPoints[r] = static_cast<int32_t>(grid.zeroPoint);
     uint8_t *out = q + r * k;
-    for (int64_t i = 0; i < k; ++i) {
-      float level =
-          std::min(std::max(roundHalfEven(in[i] / scale) + zp, 0.0f), 15.0f);
-      out[i] = static_cast<uint8_t>(level);
-    }
+    for (int64_t i = 0; i < k; ++i)
+      out[i] = static_cast<uint8_t>(grid.quantize(in[i]));
   }
   return Status::success();
 }

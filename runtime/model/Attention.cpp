@@ -38,9 +38,9 @@ void storeRows(KVCache &cache, const simd::SimdKernels &kern, int64_t layer,
   const int64_t heads = cache.getNumKvHeads(), dim = cache.getHeadDim();
   const bool quantized =
       keys ? cache.hasQuantizedKeys() : cache.hasQuantizedValues();
-  const QuantSpec spec{keys ? cache.getKeyBits() : cache.getValueBits(),
-                       /*symmetric=*/false,
-                       keys ? cache.getKeyClip() : cache.getValueClip()};
+  const GridSpec spec = makeGridSpec(
+      keys ? cache.getKeyBits() : cache.getValueBits(),
+      /*symmetric=*/false, keys ? cache.getKeyClip() : cache.getValueClip());
   static thread_local std::vector<uint8_t> levels;
   levels.resize(static_cast<size_t>(dim));
   for (int64_t t = 0; t < seq; ++t) {

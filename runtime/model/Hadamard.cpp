@@ -48,14 +48,12 @@ bool ost::runtime::detail::makeHadamardPlan(ostrt_context *ctx,
   plan.m = m;
   plan.factor = factor->data();
   plan.transpose = transpose != 0;
-  plan.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(n)));
+  plan.scale = ::ost::numerics::hadamardScale<float>(n);
   plan.factorFloats = nullptr;
   if (k > 1) {
     factorFloats.resize(static_cast<size_t>(k * k));
-    for (int64_t r = 0; r < k; ++r)
-      for (int64_t l = 0; l < k; ++l)
-        factorFloats[r * k + l] = static_cast<float>(
-            plan.transpose ? plan.factor[l * k + r] : plan.factor[r * k + l]);
+    ::ost::numerics::convertFactor(plan.factor, k, plan.transpose,
+                                   factorFloats.data());
     plan.factorFloats = factorFloats.data();
   }
   return true;

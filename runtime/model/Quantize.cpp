@@ -76,7 +76,7 @@ void _mlir_ciface_ostrt_quantize_act(ostrt_context *ctx, MemRef<float, 2> *x,
       !makeHadamardPlan(ctx, kName, k, factor, transpose, plan, factorFloats))
     return;
   const int64_t len = k / groups;
-  const QuantSpec spec{bits, /*symmetric=*/false, clip};
+  const GridSpec spec = makeGridSpec(bits, /*symmetric=*/false, clip);
   const float *in = x->data();
   uint8_t *lv = levels->data();
   float *sc = scales->data();
@@ -120,7 +120,7 @@ void _mlir_ciface_ostrt_fake_quant(ostrt_context *ctx, MemRef<float, 2> *x,
   if (!groups || !checkSizes(ctx, kName, "out", *out, {rows, k}))
     return;
   const int64_t len = k / groups;
-  const QuantSpec spec{bits, symmetric != 0, clip};
+  const GridSpec spec = makeGridSpec(bits, symmetric != 0, clip);
   const float *in = x->data();
   float *res = out->data();
   const simd::SimdKernels &kern = getKernels(ctx);

@@ -20,6 +20,8 @@
 #ifndef OST_RUNTIME_MODEL_SIMD_H
 #define OST_RUNTIME_MODEL_SIMD_H
 
+#include "ost/Numerics/Rounding.h"
+
 #include <cmath>
 #include <cstdint>
 
@@ -36,15 +38,10 @@
 
 namespace ost::runtime::simd {
 
-/// Rounds half to even like the executor's quantizer: adding and
-/// subtracting 1.5·2^23 rounds in the default rounding mode; magnitudes of
-/// 2^22 and more (and NaN) are returned unchanged.
-inline float roundHalfEven(float x) {
-  constexpr float magic = 12582912.0f;
-  if (!(std::fabs(x) < 4194304.0f))
-    return x;
-  return (x + magic) - magic;
-}
+/// The quantizers' rounding (ost/Numerics/Rounding.h): the scalar path and
+/// the tails of the vector loops call it; the vector roundMagic below is the
+/// same two operations per lane.
+using ::ost::numerics::roundHalfEven;
 
 /// One lane: the portable path.
 struct ScalarVec {
@@ -157,7 +154,7 @@ struct Avx2Vec {
     return _mm256_blendv_ps(_mm256_set1_ps(fill), v, _mm256_castsi256_ps(keep));
   }
   OST_AVX2_INLINE static F roundMagic(F x) {
-    const F magic = _mm256_set1_ps(12582912.0f);
+    const F magic = _mm256_set1_ps(::ost::numerics::kRoundMagic);
     return _mm256_sub_ps(_mm256_add_ps(x, magic), magic);
   }
   OST_AVX2_INLINE static F loadU8(const uint8_t *p) {
@@ -292,7 +289,7 @@ struct Avx512Vec {
     return _mm512_mask_mov_ps(_mm512_set1_ps(fill), keep, v);
   }
   OST_AVX512_INLINE static F roundMagic(F x) {
-    const F magic = _mm512_set1_ps(12582912.0f);
+    const F magic = _mm512_set1_ps(::ost::numerics::kRoundMagic);
     return _mm512_sub_ps(_mm512_add_ps(x, magic), magic);
   }
   OST_AVX512_INLINE static F loadU8(const uint8_t *p) {

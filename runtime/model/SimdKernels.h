@@ -15,6 +15,9 @@
 
 #include "KVCache.h"
 #include "QuantGrid.h"
+#include "Simd.h"
+
+#include "ost/Numerics/HadamardApply.h"
 
 #include "ost/runtime/kernels/Int4Kernels.h"
 
@@ -23,7 +26,8 @@
 namespace ost::runtime::simd {
 
 /// An online Hadamard of size n = k·m (m a power of two) with the ±1
-/// factor H_k: the operations of lib/Support/Hadamard.cpp applyHadamard.
+/// factor H_k: the operations of ost/Numerics/HadamardApply.h
+/// applyHadamardRow, vectorized.
 struct HadamardPlan {
   int64_t n = 1, k = 1, m = 1;
   /// H_k, row-major k × k (unused for k = 1).
@@ -36,8 +40,8 @@ struct HadamardPlan {
 };
 
 /// Sylvester blocks shorter than this use the dot-product form of the K×K
-/// product (as lib/Support/Hadamard.cpp does).
-inline constexpr int64_t kHadamardDotBlock = 8;
+/// product (ost/Numerics/HadamardApply.h).
+using ::ost::numerics::kHadamardDotBlock;
 
 /// One attention task: query rows [t0, t1) of the query heads
 /// h0 .. h0 + groupHeads − 1, which all read KV head `kvHead`.

@@ -7,6 +7,7 @@
 #ifndef OST_UNITTESTS_QUANT_QUANTTESTUTILS_H
 #define OST_UNITTESTS_QUANT_QUANTTESTUTILS_H
 
+#include "ost/Quant/ExecutorQuantParams.h"
 #include "ost/Quant/WeightQuantizer.h"
 
 #include "ost/Support/Linalg.h"

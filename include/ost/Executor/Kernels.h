@@ -24,6 +24,8 @@
 
 #include "ost/Dialect/OST/IR/OSTAttrs.h"
 #include "ost/Executor/Tensor.h"
+#include "ost/Numerics/ClipSearch.h"
+#include "ost/Numerics/QuantGrid.h"
 
 #include "llvm/Support/Error.h"
 
@@ -143,58 +145,26 @@ KernelResult onlineHadamard(const Tensor &x, bool transpose,
 // Quantization kernels (QuantKernels.cpp)
 //===----------------------------------------------------------------------===//
 
-/// A uniform quantizer (#ost.qspec) in plain form.
-struct QuantParams {
-  unsigned bits = 8;
-  bool symmetric = true;
+/// A uniform quantizer (#ost.qspec) in plain form: the grid and clip search
+/// of ost/Numerics (bits, symmetric, clipRatio, clipSearchNorm,
+/// clipSearchSteps; getQMin/getQMax) plus where its scale groups lie.
+struct QuantParams : ::ost::numerics::QuantizerSpec {
   Granularity granularity = Granularity::PerTensor;
   int64_t axis = 0;
   /// Contiguous elements of the last dimension sharing a scale; 0: none.
   int64_t groupSize = 0;
-  float clipRatio = 1.0f;
-  /// With a value p > 0, every scale group searches its clip range (see
-  /// searchClipGrid) minimizing Σ|x̂ − x|^p; 0 computes the grid from the
-  /// group's min/max directly.
-  double clipSearchNorm = 0.0;
-  /// Number of shrink factors 1, 0.99, … tried by the clip search.
-  int64_t clipSearchSteps = 80;
 
   /// The parameters of a #ost.qspec attribute.
   static QuantParams fromAttr(QuantSpecAttr spec);
-  /// Smallest and largest level: [−2^(b−1), 2^(b−1)−1] or [0, 2^b−1].
-  int64_t getQMin() const;
-  int64_t getQMax() const;
 };
 
-/// The grid of one scale group. Computed in float32 from the group's
-/// minimum `lo` and maximum `hi` (METHOD §6):
-///   xmax = max(hi, 1e-6)·clip, xmin = min(lo, 0)·clip;
-///   asym: scale = (xmax − xmin)/(2^b − 1), zp = round(−xmin/scale);
-///   sym:  scale = max(xmin/(−2^(b−1)), xmax/(2^(b−1) − 1)), zp = 0.
-/// Levels are clamp(round(x/scale) + zp, qmin, qmax) (round half to even),
-/// values (q − zp)·scale.
-struct QuantGrid {
-  float scale = 1.0f;
-  float zeroPoint = 0.0f;
-  /// The level range of the quantizer.
-  float qmin = 0.0f, qmax = 0.0f;
+/// The grid of one scale group (ost/Numerics/QuantGrid.h, METHOD §6):
+/// QuantGrid::compute(lo, hi, params), quantize, dequantize.
+using ::ost::numerics::QuantGrid;
 
-  static QuantGrid compute(float lo, float hi, const QuantParams &params);
-  /// round(x/scale) + zeroPoint before clamping (the straight-through
-  /// gradient passes where it lies in [qmin, qmax]).
-  float unclampedLevel(float x) const;
-  /// The level of x, as a float holding an integer.
-  float quantize(float x) const;
-  /// The value of a level.
-  float dequantize(float level) const { return (level - zeroPoint) * scale; }
-};
-
-/// The grid of one scale group of `n` contiguous values. Without a clip
-/// search (params.clipSearchNorm == 0) it is QuantGrid::compute(min, max).
-/// With one (METHOD §5.6/§5.7), it tries the grids of (f·min, f·max) for
-/// f = 1 − i/100, i < clipSearchSteps, and returns the first one with the
-/// smallest Σ|x̂ − x|^clipSearchNorm (accumulated in double).
-QuantGrid searchClipGrid(const float *x, int64_t n, const QuantParams &params);
+/// The grid of one scale group of `n` contiguous values, with the clip
+/// search of params.clipSearchNorm (ost/Numerics/ClipSearch.h).
+using ::ost::numerics::searchClipGrid;
 
 /// Quantize-dequantize with scales computed from `x` itself, for every
 /// granularity: per_tensor, per_token (rows of the last dimension),

@@ -6,22 +6,22 @@
 // computes Y = X·Wᵀ) into integer levels with one grid per row or per group
 // of `groupSize` contiguous columns of a row (METHOD §5.6, §5.7, §6):
 //
-// * quantizeRTN: round to nearest on the grid of mlir::ost::searchClipGrid;
+// * quantizeRTN: round to nearest on the grid of numerics::searchClipGrid;
 // * quantizeGPTQ: GPTQ (Frantar et al.) with the Hessian of the layer
 //   inputs from HessianAccumulator;
 // * packLevels: the packed byte layout `ost.qlinear` and
 //   mlir::ost::unpackWeight read.
 //
-// The grid formula itself (QuantParams, QuantGrid, searchClipGrid) lives in
-// the executor's Kernels.h, so that fake quantization, these quantizers and
-// the packed-weight kernels share one definition.
+// The grid formula itself (QuantGrid, searchClipGrid) is the header-only
+// ost/Numerics library, shared with the executor's fake quantization and the
+// CPU runtime; this library does not depend on the executor.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef OST_QUANT_WEIGHTQUANTIZER_H
 #define OST_QUANT_WEIGHTQUANTIZER_H
 
-#include "ost/Executor/Kernels.h"
+#include "ost/Numerics/ClipSearch.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -45,10 +45,11 @@ struct WeightQuantOptions {
   unsigned numThreads = 1;
 };
 
-/// The executor's QuantParams of these options: per_channel on axis 0 with
-/// the group size and clip search, clip ratio 1. fakeQuant with them equals
-/// quantizeRTN's dequantized weight.
-mlir::ost::QuantParams toQuantParams(const WeightQuantOptions &options);
+/// The grid and clip search of these options (clip ratio 1): the spec every
+/// scale group's numerics::searchClipGrid runs with. (toQuantParams in
+/// ExecutorQuantParams.h gives the executor's equivalent per_channel spec.)
+::ost::numerics::QuantizerSpec
+toQuantizerSpec(const WeightQuantOptions &options);
 
 /// Checks bits ∈ [2, 8], groupSize >= 0 dividing cols, clipSearchNorm >= 0,
 /// clipSearchSteps >= 0 and non-negative sizes.
@@ -69,7 +70,7 @@ struct QuantizedWeight {
 };
 
 /// Round-to-nearest with the per-row (per-group) grid chosen by
-/// mlir::ost::searchClipGrid (no error feedback). Fails on invalid options
+/// numerics::searchClipGrid (no error feedback). Fails on invalid options
 /// (checkWeightQuantOptions) or a null weight.
 llvm::Expected<QuantizedWeight> quantizeRTN(const float *weight, int64_t rows,
                                             int64_t cols,

@@ -12,6 +12,8 @@
 
 #include "NVVMLowering.h"
 
+#include "ost/Numerics/Rounding.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -101,7 +103,9 @@ Value KernelBuilder::loadWords(Value memref, Value offset) {
 
 Value KernelBuilder::roundHalfEven(Value x) {
   Type type = x.getType();
-  TypedAttr magic = b.getF32FloatAttr(12582912.0f); // 1.5 · 2^23
+  // ost/Numerics/Rounding.h's x + 1.5·2^23 − 1.5·2^23. The |x| < 2^22 guard
+  // is not needed here: zp = −xmin/scale <= qmax and levels are clamped.
+  TypedAttr magic = b.getF32FloatAttr(::ost::numerics::kRoundMagic);
   if (auto vectorType = dyn_cast<VectorType>(type))
     magic = DenseElementsAttr::get(vectorType, magic);
   Value c = arith::ConstantOp::create(b, loc, magic);

@@ -12,10 +12,12 @@
 //      times 1/sqrt(K), the operations of the CPU runtime's ostrt_hadamard;
 //   2. min / max over the row: 8 elements per thread per step, warp
 //      butterflies, then the four warps' partials through shared memory;
-//   3. the grid of the executor's QuantGrid (asymmetric, 4 bits, clip):
+//   3. the grid of ost/Numerics/QuantGrid.h (asymmetric, 4 bits, clip):
 //        xmax = max(hi, 1e-6)·clip, xmin = min(lo, 0)·clip,
 //        scale = (xmax − xmin)/15, zp = round(−xmin/scale),
-//        q = clamp(round(x/scale) + zp, 0, 15);
+//        q = clamp(round(x/scale) + zp, 0, 15),
+//      with the header's constants; unittests/Conversion/
+//      W4A4PrologueGridTest.cpp checks the emitted steps against it;
 //   4. the levels are stored as signed int4 q − 8 (the MMA operand), 8 per
 //      32-bit word, element i in bits 4i..4i+3 (the IR's nibble order); the
 //      epilogue adds back 8·Σw. Thread 0 stores scale and zp.
@@ -25,6 +27,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "NVVMLowering.h"
+
+#include "ost/Numerics/QuantGrid.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -36,6 +40,7 @@
 
 using namespace mlir;
 using namespace mlir::ost::nvvm;
+namespace numerics = ::ost::numerics;
 
 namespace {
 
@@ -184,12 +189,14 @@ void mlir::ost::nvvm::emitQuantizePrologue(KernelBuilder &kb,
           hi = hi ? maxF(hi, wh) : wh;
         }
 
-        // The grid (QuantGrid::compute, asymmetric, 4 bits).
+        // The grid (numerics::QuantGrid::compute, asymmetric, 4 bits).
+        const float qmin = static_cast<float>(numerics::getQMin(4, false));
+        const float qmax = static_cast<float>(numerics::getQMax(4, false));
         Value clip = kb.f32(config.clip);
-        Value xmax = kb.mul(maxF(hi, kb.f32(1e-6)), clip);
+        Value xmax = kb.mul(maxF(hi, kb.f32(numerics::kRangeFloor)), clip);
         Value xmin = kb.mul(minF(lo, kb.f32(0.0)), clip);
         Value scale =
-            arith::DivFOp::create(b, loc, kb.sub(xmax, xmin), kb.f32(15.0));
+            arith::DivFOp::create(b, loc, kb.sub(xmax, xmin), kb.f32(qmax));
         Value negMin = arith::NegFOp::create(b, loc, xmin);
         Value zp =
             kb.roundHalfEven(arith::DivFOp::create(b, loc, negMin, scale));
@@ -203,10 +210,10 @@ void mlir::ost::nvvm::emitQuantizePrologue(KernelBuilder &kb,
           Value level = kb.add(kb.roundHalfEven(v), zpVec);
           level = arith::MaxNumFOp::create(
               b, loc, level,
-              vector::BroadcastOp::create(b, loc, vecType, kb.f32(0.0)));
+              vector::BroadcastOp::create(b, loc, vecType, kb.f32(qmin)));
           level = arith::MinNumFOp::create(
               b, loc, level,
-              vector::BroadcastOp::create(b, loc, vecType, kb.f32(15.0)));
+              vector::BroadcastOp::create(b, loc, vecType, kb.f32(qmax)));
           auto i32Vec = VectorType::get({kVector}, b.getI32Type());
           Value ints = arith::FPToSIOp::create(b, loc, i32Vec, level);
           Value word = kb.i32(0);

@@ -7,6 +7,7 @@
 #include "ost/Dialect/OST/IR/OSTAttrs.h"
 
 #include "ost/Dialect/OST/IR/OSTDialect.h"
+#include "ost/Numerics/QuantGrid.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -124,12 +125,11 @@ QuantSpecAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 int64_t QuantSpecAttr::getQMin() const {
-  return getSymmetric() ? -(int64_t(1) << (getBits() - 1)) : 0;
+  return ::ost::numerics::getQMin(getBits(), getSymmetric());
 }
 
 int64_t QuantSpecAttr::getQMax() const {
-  return getSymmetric() ? (int64_t(1) << (getBits() - 1)) - 1
-                        : (int64_t(1) << getBits()) - 1;
+  return ::ost::numerics::getQMax(getBits(), getSymmetric());
 }
 
 double QuantSpecAttr::getClipRatioValue() const {
