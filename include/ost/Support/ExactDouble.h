@@ -21,6 +21,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -33,14 +35,21 @@ struct ExactDouble {
   double value;
 };
 
-/// The shortest %g text (up to 17 digits) that parses back to `v.value`.
+/// The shortest %g text (up to 17 digits) that parses back to `v.value`,
+/// without an exponent for integral parts up to 17 digits (100, not 1e+02).
 inline llvm::raw_ostream &operator<<(llvm::raw_ostream &os, ExactDouble v) {
   char text[32];
-  for (int digits = 1; digits <= 17; ++digits) {
+  int digits = 1;
+  for (; digits < 17; ++digits) {
     std::snprintf(text, sizeof(text), "%.*g", digits, v.value);
-    if (digits == 17 || std::strtod(text, nullptr) == v.value)
+    if (std::strtod(text, nullptr) == v.value)
       break;
   }
+  double magnitude = std::fabs(v.value);
+  if (magnitude >= 1.0 && magnitude < 1e17)
+    digits = std::max(digits,
+                      static_cast<int>(std::floor(std::log10(magnitude))) + 1);
+  std::snprintf(text, sizeof(text), "%.*g", digits, v.value);
   return os << text;
 }
 
