@@ -11,6 +11,7 @@
 #include "ost/Conversion/Passes.h"
 #include "ost/Dialect/OST/IR/OSTDialect.h"
 #include "ost/Dialect/OST/Transforms/Passes.h"
+#include "ost/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"

@@ -40,31 +40,11 @@ struct CalibratePass
               parseDocumentRange(docs, o.data.docBegin, o.data.docEnd))
         return emitError(module.getLoc())
                << "ost-calibrate: docs: " << llvm::toString(std::move(e));
-    std::optional<::ost::optim::LossKind> lossKind = ::ost::optim::parseLossKind(loss);
-    if (!lossKind)
-      return emitError(module.getLoc())
-             << "ost-calibrate: unknown loss '" << loss
-             << "' (expected kl-top, kl, mse or ce)";
-    o.loss.kind = *lossKind;
+    // Enum options: the option parser has refused unknown spellings.
+    o.loss.kind = loss;
     o.loss.topK = topK;
-    if (optimizer == "radam")
-      o.rotationOptimizer = RotationOptimizer::RiemannianAdam;
-    else if (optimizer == "cayley-sgd")
-      o.rotationOptimizer = RotationOptimizer::CayleySGD;
-    else
-      return emitError(module.getLoc())
-             << "ost-calibrate: unknown optimizer '" << optimizer
-             << "' (expected radam or cayley-sgd)";
-    if (schedule == "linear")
-      o.schedule = LearningRateSchedule::Linear;
-    else if (schedule == "cosine")
-      o.schedule = LearningRateSchedule::Cosine;
-    else if (schedule == "constant")
-      o.schedule = LearningRateSchedule::Constant;
-    else
-      return emitError(module.getLoc())
-             << "ost-calibrate: unknown schedule '" << schedule
-             << "' (expected linear, cosine or constant)";
+    o.rotationOptimizer = optimizer;
+    o.schedule = schedule;
     if (steps < 0 || batch <= 0 || seqLen <= 1 || topK <= 0 ||
         !(rotationLr >= 0.0) || !(scaleLr >= 0.0) || stabilize <= 0 ||
         !(divergence > 1.0))

@@ -11,9 +11,10 @@
 //
 // `--compile-to=quantized` stops after weight quantization: the output is
 // OST IR with packed `ost.qlinear` weights and the runtime activation/KV
-// quantizers, which `ost-run perplexity` evaluates. The method is a pass
-// pipeline (include/ost/Calibration/MethodPipelines.h);
-// `--print-pipeline` prints it for replay with `ost-opt --pass-pipeline`.
+// quantizers, which `ost-run perplexity` evaluates. The flags fill one
+// CompileOptions; every phase's passes come from the typed builders of
+// include/ost/Pipelines/Pipelines.h, and `--print-pipeline` prints the pass
+// manager of all phases for replay with `ost-opt --pass-pipeline`.
 //
 // `--target=cpu` goes on (docs/Codegen.md): convert-ost-to-cpu (phase
 // `cpu`), the LLVM dialect (`llvm`), LLVM IR with the model's C API
@@ -23,22 +24,19 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ost/Calibration/MethodPipelines.h"
 #include "ost/InitAll.h"
+#include "ost/Pipelines/Pipelines.h"
 #include "ost/Target/CPU/CPUBackend.h"
 #include "ost/Tools/ModelLoader.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/CommandLine.h"
@@ -50,6 +48,10 @@
 #include <chrono>
 
 using namespace mlir;
+using mlir::ost::CompileOptions;
+using mlir::ost::EmitKind;
+using mlir::ost::Method;
+using mlir::ost::Phase;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("ost-compile options");
@@ -72,7 +74,8 @@ static cl::opt<std::string> compileTo(
     "compile-to",
     cl::desc("Stop after: quantized (OST IR; the default without --target), "
              "cpu (the step on memrefs), llvm (LLVM dialect), llvmir (LLVM "
-             "IR), object, binary (the default with --target=cpu)"),
+             "IR), object, binary (the default with --target=cpu); cuda and "
+             "onnx are not implemented yet"),
     cl::cat(category));
 static cl::opt<std::string>
     target("target", cl::desc("Code generation target: cpu"),
@@ -138,36 +141,9 @@ static cl::opt<bool> emitBytecode("emit-bytecode",
 
 namespace {
 
-/// How far ost-compile goes, in order.
-enum class Phase { Quantized, CPU, LLVM, LLVMIR, Object, Binary };
-
-std::optional<Phase> parsePhase(llvm::StringRef name) {
-  return llvm::StringSwitch<std::optional<Phase>>(name)
-      .Case("quantized", Phase::Quantized)
-      .Case("cpu", Phase::CPU)
-      .Case("llvm", Phase::LLVM)
-      .Case("llvmir", Phase::LLVMIR)
-      .Case("object", Phase::Object)
-      .Case("binary", Phase::Binary)
-      .Default(std::nullopt);
-}
-
 int fail(const llvm::Twine &message) {
   llvm::errs() << "ost-compile: " << message << "\n";
   return 1;
-}
-
-/// Runs a textual pass pipeline (without the builtin.module anchor).
-LogicalResult runPipeline(ModuleOp module, llvm::StringRef text) {
-  PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  std::string errors;
-  llvm::raw_string_ostream os(errors);
-  if (failed(parsePassPipeline(text, pm, os))) {
-    llvm::errs() << "ost-compile: internal error: invalid pipeline '" << text
-                 << "': " << errors << "\n";
-    return failure();
-  }
-  return pm.run(module);
 }
 
 /// NAME as a C identifier (letters, digits, '_'; not starting with a digit).
@@ -195,7 +171,7 @@ bool writeFileAtomically(const std::string &path, llvm::StringRef text) {
 
 /// Object, link and rename for --compile-to=object/binary: nothing is left
 /// at the output paths unless every step succeeded.
-int emitBinaries(llvm::Module &llvmModule, Phase phase,
+int emitBinaries(llvm::Module &llvmModule, Phase phase, EmitKind emit,
                  const mlir::ost::CPUBackendOptions &options) {
   std::string error;
   llvm::SmallString<128> objectPath;
@@ -226,7 +202,7 @@ int emitBinaries(llvm::Module &llvmModule, Phase phase,
     llvm::sys::fs::remove(exeTemp);
     return fail(error);
   }
-  if (emitKind == "shared") {
+  if (emit == EmitKind::Shared) {
     llvm::SmallString<256> libPath(llvm::sys::path::parent_path(outputPath));
     llvm::sys::path::append(
         libPath, "lib" + llvm::sys::path::filename(outputPath) + ".so");
@@ -246,71 +222,89 @@ int emitBinaries(llvm::Module &llvmModule, Phase phase,
   return moveInto(exeTemp, outputPath);
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM y(argc, argv);
-  // The method pipelines and the lowering to LLVM parse pass names and
-  // options from text.
-  mlir::ost::registerAllPasses();
-  mlir::registerAllPasses();
-  cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv, "ost ahead-of-time compiler\n");
-
+/// Maps the flags onto `o`; 0, or 1 after a message.
+int getCompileOptions(CompileOptions &o) {
   if (!target.empty() && target != "cpu")
     return fail("--target=" + target + " is not supported (supported: cpu)");
+  o.target = target.empty() ? mlir::ost::Target::None : mlir::ost::Target::CPU;
   std::string phaseName =
       compileTo.empty() ? (target.empty() ? "quantized" : "binary")
                         : compileTo.getValue();
-  std::optional<Phase> phase = parsePhase(phaseName);
+  std::optional<Phase> phase = mlir::ost::parsePhase(phaseName);
   if (!phase)
     return fail("--compile-to=" + phaseName +
                 " is not a phase (quantized, cpu, llvm, llvmir, object, "
                 "binary)");
-  if (*phase > Phase::Quantized && target.empty())
-    return fail("--compile-to=" + phaseName + " needs --target=cpu");
+  o.phase = *phase;
   if (emitKind != "exe" && emitKind != "shared")
     return fail("--emit=" + emitKind + " is not exe or shared");
-  if (*phase >= Phase::Object && outputPath == "-")
-    return fail("--compile-to=" + phaseName + " needs -o FILE");
-  if (*phase == Phase::Binary) {
+  o.emit = emitKind == "shared" ? EmitKind::Shared : EmitKind::Executable;
+  std::optional<Method> m = mlir::ost::parseMethod(method);
+  if (!m) {
+    llvm::SmallVector<llvm::StringRef> names;
+    for (Method each : mlir::ost::getMethods())
+      names.push_back(mlir::ost::getMethodName(each));
+    return fail("unknown method '" + method + "' (expected " +
+                llvm::join(names, ", ") + ")");
+  }
+  o.method = *m;
+  o.bits = bits;
+  o.calib = calib;
+  o.docs = calibDocs;
+  o.tokenizer = tokenizer;
+  o.steps = steps;
+  o.batch = batch;
+  o.seqLen = seqLen;
+  o.seed = seed;
+  o.rotationLr = rotationLr;
+  o.scaleLr = scaleLr;
+  o.samples = samples;
+  o.checkpoint = checkpoint;
+  o.resume = resume;
+  o.threads = threads;
+  o.progress = !quiet;
+  o.cpu = cpuName;
+  o.symbolPrefix = symbolPrefix;
+  if (llvm::Error error = mlir::ost::verifyCompileOptions(o))
+    return fail(llvm::toString(std::move(error)));
+  return 0;
+}
+
+/// Runs the passes of `phase` on `module`.
+LogicalResult runPhase(ModuleOp module, const CompileOptions &options,
+                       Phase phase) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  mlir::ost::buildPhasePipeline(pm, options, phase);
+  return pm.run(module);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "ost ahead-of-time compiler\n");
+
+  CompileOptions options;
+  if (int rc = getCompileOptions(options))
+    return rc;
+  Phase phase = options.phase;
+  // Output checks that need no model.
+  if (phase >= Phase::Object && outputPath == "-")
+    return fail("--compile-to=" + mlir::ost::getPhaseName(phase) +
+                " needs -o FILE");
+  if (phase == Phase::Binary) {
     llvm::StringRef dir = llvm::sys::path::parent_path(outputPath);
     if (!dir.empty() && !llvm::sys::fs::is_directory(dir))
       return fail("the output directory " + dir + " does not exist");
   }
-  if (resume && checkpoint.empty())
-    return fail("--resume needs --checkpoint");
-  mlir::ost::MethodSettings settings;
-  settings.method = method;
-  settings.bits = bits;
-  settings.calib = calib;
-  settings.docs = calibDocs;
-  settings.tokenizer = tokenizer;
-  settings.steps = steps;
-  settings.batch = batch;
-  settings.seqLen = seqLen;
-  settings.seed = seed;
-  settings.rotationLr = rotationLr;
-  settings.scaleLr = scaleLr;
-  settings.samples = samples;
-  settings.checkpoint = checkpoint;
-  settings.resume = resume;
-  settings.threads = threads;
-  settings.progress = !quiet;
-  llvm::Expected<std::string> pipeline =
-      mlir::ost::buildMethodPipeline(settings);
-  if (!pipeline)
-    return fail(llvm::toString(pipeline.takeError()));
   if (printPipeline) {
-    llvm::outs() << *pipeline << "\n";
-    if (*phase >= Phase::CPU)
-      llvm::outs() << "builtin.module(convert-ost-to-cpu)\n";
-    if (*phase >= Phase::LLVM)
-      llvm::outs() << "builtin.module("
-                   << mlir::ost::getCPUToLLVMPipelineText() << ")\n";
+    OpPassManager pm(ModuleOp::getOperationName());
+    mlir::ost::buildCompilePipeline(pm, options);
+    pm.printAsTextualPipeline(llvm::outs());
+    llvm::outs() << "\n";
     return 0;
   }
-
   DialectRegistry registry;
   mlir::ost::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -321,7 +315,7 @@ int main(int argc, char **argv) {
   // Open a text output first so a bad path fails before minutes of work.
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> output;
-  if (*phase <= Phase::LLVMIR) {
+  if (phase <= Phase::LLVMIR) {
     output = openOutputFile(outputPath, &error);
     if (!output)
       return fail(error);
@@ -330,16 +324,8 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  std::string parseErrors;
-  llvm::raw_string_ostream errs(parseErrors);
-  FailureOr<OpPassManager> parsed = parsePassPipeline(*pipeline, errs);
-  if (failed(parsed))
-    return fail("internal error: invalid pipeline '" + *pipeline +
-                "': " + parseErrors);
-  PassManager pm(&context, ModuleOp::getOperationName());
-  static_cast<OpPassManager &>(pm) = std::move(*parsed);
   auto start = std::chrono::steady_clock::now();
-  if (failed(pm.run(*module)))
+  if (failed(runPhase(*module, options, Phase::Quantized)))
     return fail("method '" + method + "' failed on " + inputPath +
                 "; no output written");
   // What the model is: recorded in quantized modules, so compiling one again
@@ -354,15 +340,13 @@ int main(int argc, char **argv) {
     (*module)->setAttr("ost.quantization",
                        StringAttr::get(&context, description));
   }
-  if (*phase >= Phase::CPU &&
-      failed(runPipeline(*module, "convert-ost-to-cpu")))
+  if (phase >= Phase::CPU && failed(runPhase(*module, options, Phase::CPU)))
     return fail("cannot lower " + inputPath +
                 " for the cpu target; no output written");
-  if (*phase >= Phase::LLVM &&
-      failed(runPipeline(*module, mlir::ost::getCPUToLLVMPipelineText())))
+  if (phase >= Phase::LLVM && failed(runPhase(*module, options, Phase::LLVM)))
     return fail("lowering to the LLVM dialect failed; no output written");
 
-  if (*phase <= Phase::LLVM) {
+  if (phase <= Phase::LLVM) {
     if (emitBytecode) {
       if (failed(writeBytecodeToFile(*module, output->os())))
         return fail("cannot write bytecode");
@@ -372,27 +356,27 @@ int main(int argc, char **argv) {
     }
     output->keep();
   } else {
-    mlir::ost::CPUBackendOptions options;
-    options.cpu = cpuName;
-    options.description = description;
-    options.symbolPrefix =
-        symbolPrefix.empty()
+    mlir::ost::CPUBackendOptions backend;
+    backend.cpu = options.cpu;
+    backend.description = description;
+    backend.symbolPrefix =
+        options.symbolPrefix.empty()
             ? toIdentifier(llvm::sys::path::stem(outputPath))
-            : symbolPrefix.getValue();
-    if (toIdentifier(options.symbolPrefix) != options.symbolPrefix)
-      return fail("--prefix=" + options.symbolPrefix +
+            : options.symbolPrefix;
+    if (toIdentifier(backend.symbolPrefix) != backend.symbolPrefix)
+      return fail("--prefix=" + backend.symbolPrefix +
                   " is not a C identifier");
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule =
-        mlir::ost::translateCPUModel(*module, llvmContext, options);
+        mlir::ost::translateCPUModel(*module, llvmContext, backend);
     if (!llvmModule)
       return fail("translation to LLVM IR failed; no output written");
     // The MLIR module (and its weights) is no longer needed.
     module = nullptr;
-    if (*phase == Phase::LLVMIR) {
+    if (phase == Phase::LLVMIR) {
       llvmModule->print(output->os(), nullptr);
       output->keep();
-    } else if (int rc = emitBinaries(*llvmModule, *phase, options)) {
+    } else if (int rc = emitBinaries(*llvmModule, phase, options.emit, backend)) {
       return rc;
     }
   }

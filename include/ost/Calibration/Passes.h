@@ -7,6 +7,10 @@
 #ifndef OST_CALIBRATION_PASSES_H
 #define OST_CALIBRATION_PASSES_H
 
+#include "ost/Calibration/TransformCalibration.h"
+#include "ost/Optim/Losses.h"
+#include "ost/Support/ExactDouble.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
@@ -18,9 +22,6 @@ namespace mlir::ost {
 
 #define GEN_PASS_REGISTRATION
 #include "ost/Calibration/Passes.h.inc"
-
-/// Registers the method pipelines (ost-method-rtn, …, ost-method-ostquant).
-void registerOSTMethodPipelines();
 
 } // namespace mlir::ost
 

@@ -13,6 +13,20 @@
 
 include "mlir/Pass/PassBase.td"
 
+// The calibration data every data-driven pass reads: documents `docs` of
+// `calib`, tokenized with `tokenizer`, in blocks of `seq-len` tokens drawn
+// with `seed`, run through `function` on `threads` executor threads.
+// Declared once; each pass adds its own options with !listconcat.
+defvar OSTCalibrationDataOptions = [
+  Option<"calib", "calib", "std::string", "", "Calibration text file (<|endoftext|>-separated documents)">,
+  Option<"tokenizer", "tokenizer", "std::string", "", "Tokenizer (llama2.c tokenizer.bin or SentencePiece .model)">,
+  Option<"docs", "docs", "std::string", "", "Documents A:B of the text (default: all)">,
+  Option<"function", "function", "std::string", "\"forward\"", "The model function">,
+  Option<"seqLen", "seq-len", "int64_t", "256", "Tokens per sequence (block)">,
+  Option<"seed", "seed", "uint64_t", "42", "Seed of the block sample (batch order)">,
+  Option<"threads", "threads", "unsigned", "0", "Executor threads (0: all cores)">,
+];
+
 def OSTCalibratePass : Pass<"ost-calibrate", "ModuleOp"> {
   let summary = "learn the transform parameters on calibration text";
   let description = [{
@@ -39,31 +53,36 @@ def OSTCalibratePass : Pass<"ost-calibrate", "ModuleOp"> {
     ost-opt m.mlir --ost-calibrate="calib=text.txt tokenizer=tok.bin docs=0:250 steps=100"
     ```
   }];
-  let options = [
-    Option<"calib", "calib", "std::string", "", "Calibration text file (<|endoftext|>-separated documents)">,
-    Option<"tokenizer", "tokenizer", "std::string", "", "Tokenizer (llama2.c tokenizer.bin or SentencePiece .model)">,
-    Option<"docs", "docs", "std::string", "", "Documents A:B of the text (default: all)">,
-    Option<"function", "function", "std::string", "\"forward\"", "The model function">,
+  let options = !listconcat(OSTCalibrationDataOptions, [
     Option<"steps", "steps", "int64_t", "100", "Optimization steps">,
     Option<"batch", "batch", "int64_t", "4", "Sequences per step">,
-    Option<"seqLen", "seq-len", "int64_t", "256", "Tokens per sequence">,
-    Option<"seed", "seed", "uint64_t", "42", "Seed of the batch order">,
-    Option<"loss", "loss", "std::string", "\"kl-top\"", "kl-top, kl, mse or ce">,
+    Option<"loss", "loss", "::ost::optim::LossKind", "::ost::optim::LossKind::KLTop", "The loss",
+           [{::llvm::cl::values(
+             clEnumValN(::ost::optim::LossKind::KLTop, "kl-top", "KL divergence on the teacher's top-k classes"),
+             clEnumValN(::ost::optim::LossKind::KL, "kl", "KL divergence on every class"),
+             clEnumValN(::ost::optim::LossKind::MSE, "mse", "Mean squared error of the logits"),
+             clEnumValN(::ost::optim::LossKind::CrossEntropy, "ce", "Cross-entropy on the next token"))}]>,
     Option<"topK", "top-k", "int64_t", "1000", "Teacher classes kept by kl-top">,
-    Option<"optimizer", "optimizer", "std::string", "\"radam\"", "Rotation optimizer: radam or cayley-sgd">,
-    Option<"rotationLr", "rotation-lr", "double", "0.01689753172873217", "Learning rate of rotations">,
-    Option<"scaleLr", "scale-lr", "double", "0.0017898822675917248", "Learning rate of scales">,
-    Option<"schedule", "schedule", "std::string", "\"linear\"", "linear, cosine or constant">,
-    Option<"maxGradNorm", "max-grad-norm", "double", "1.0", "Global gradient-norm clip (0: none)">,
+    Option<"optimizer", "optimizer", "::mlir::ost::RotationOptimizer", "::mlir::ost::RotationOptimizer::RiemannianAdam", "Rotation optimizer",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::ost::RotationOptimizer::RiemannianAdam, "radam", "Riemannian Adam on the Stiefel manifold (OSTQuant)"),
+             clEnumValN(::mlir::ost::RotationOptimizer::CayleySGD, "cayley-sgd", "SGD with the Cayley transform (SpinQuant)"))}]>,
+    Option<"rotationLr", "rotation-lr", "::mlir::ost::ExactDouble", "0.01689753172873217", "Learning rate of rotations">,
+    Option<"scaleLr", "scale-lr", "::mlir::ost::ExactDouble", "0.0017898822675917248", "Learning rate of scales">,
+    Option<"schedule", "schedule", "::mlir::ost::LearningRateSchedule", "::mlir::ost::LearningRateSchedule::Linear", "Learning-rate schedule",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::ost::LearningRateSchedule::Linear, "linear", "Linear decay to 0"),
+             clEnumValN(::mlir::ost::LearningRateSchedule::Cosine, "cosine", "Cosine decay to 0"),
+             clEnumValN(::mlir::ost::LearningRateSchedule::Constant, "constant", "Constant"))}]>,
+    Option<"maxGradNorm", "max-grad-norm", "::mlir::ost::ExactDouble", "1.0", "Global gradient-norm clip (0: none)">,
     Option<"stabilize", "stabilize", "int64_t", "10", "Steps between re-orthonormalizations (radam)">,
     Option<"tieBlocks", "tie-blocks", "bool", "false", "One rotation for all blocks of a block rotation (SpinQuant R2)">,
     Option<"checkpoint", "checkpoint", "std::string", "", "Checkpoint file">,
     Option<"checkpointEvery", "checkpoint-every", "int64_t", "10", "Steps between checkpoints">,
     Option<"resume", "resume", "bool", "false", "Continue from the checkpoint if it exists">,
-    Option<"divergence", "divergence", "double", "100.0", "Stop when the loss exceeds this multiple of the first loss">,
-    Option<"threads", "threads", "unsigned", "0", "Executor threads (0: all cores)">,
+    Option<"divergence", "divergence", "::mlir::ost::ExactDouble", "100.0", "Stop when the loss exceeds this multiple of the first loss">,
     Option<"progress", "progress", "bool", "true", "Print progress to stderr">,
-  ];
+  ]);
 }
 
 def OSTSmoothScalesPass : Pass<"ost-smooth-scales", "ModuleOp"> {
@@ -75,17 +94,10 @@ def OSTSmoothScalesPass : Pass<"ost-smooth-scales", "ModuleOp"> {
     must be ones when the pass runs (insert `attn`/`ffn` pairs and
     initialize them first).
   }];
-  let options = [
-    Option<"calib", "calib", "std::string", "", "Calibration text file">,
-    Option<"tokenizer", "tokenizer", "std::string", "", "Tokenizer file">,
-    Option<"docs", "docs", "std::string", "", "Documents A:B of the text (default: all)">,
-    Option<"function", "function", "std::string", "\"forward\"", "The model function">,
+  let options = !listconcat(OSTCalibrationDataOptions, [
     Option<"samples", "samples", "int64_t", "32", "Blocks measured">,
-    Option<"seqLen", "seq-len", "int64_t", "256", "Tokens per block">,
-    Option<"seed", "seed", "uint64_t", "42", "Seed of the block sample">,
-    Option<"alpha", "alpha", "double", "0.5", "Migration strength">,
-    Option<"threads", "threads", "unsigned", "0", "Executor threads (0: all cores)">,
-  ];
+    Option<"alpha", "alpha", "::mlir::ost::ExactDouble", "0.5", "Migration strength">,
+  ]);
 }
 
 def OSTGPTQPass : Pass<"ost-gptq", "ModuleOp"> {
@@ -123,24 +135,17 @@ def OSTGPTQPass : Pass<"ost-gptq", "ModuleOp"> {
         --ost-gptq="calib=text.txt tokenizer=tok.bin docs=0:250 samples=128"
     ```
   }];
-  let options = [
+  let options = !listconcat(OSTCalibrationDataOptions, [
     Option<"bits", "bits", "unsigned", "4", "Weight bits: 2, 4 or 8">,
     Option<"group", "group", "int64_t", "0", "Input columns per scale group (0: per output channel)">,
     Option<"sym", "sym", "bool", "true", "Symmetric grid (false: asymmetric with zero points)">,
-    Option<"clipSearch", "clip-search", "double", "2.4", "Error exponent of the clip search (0: plain min/max)">,
-    Option<"calib", "calib", "std::string", "", "Calibration text file (<|endoftext|>-separated documents)">,
-    Option<"tokenizer", "tokenizer", "std::string", "", "Tokenizer (llama2.c tokenizer.bin or SentencePiece .model)">,
-    Option<"docs", "docs", "std::string", "", "Documents A:B of the text (default: all)">,
-    Option<"function", "function", "std::string", "\"forward\"", "The model function">,
+    Option<"clipSearch", "clip-search", "::mlir::ost::ExactDouble", "2.4", "Error exponent of the clip search (0: plain min/max)">,
     Option<"samples", "samples", "int64_t", "128", "Calibration blocks (0: all)">,
-    Option<"seqLen", "seq-len", "int64_t", "256", "Tokens per block">,
-    Option<"seed", "seed", "uint64_t", "42", "Seed of the block sample">,
-    Option<"damp", "damp", "double", "0.01", "Damping, as a fraction of mean(diag H)">,
+    Option<"damp", "damp", "::mlir::ost::ExactDouble", "0.01", "Damping, as a fraction of mean(diag H)">,
     Option<"blockSize", "block-size", "int64_t", "128", "Columns per lazy-update block">,
     Option<"batch", "batch", "int64_t", "8", "Sequences per executor run">,
-    Option<"threads", "threads", "unsigned", "0", "Threads (0: all cores)">,
     Option<"progress", "progress", "bool", "true", "Print progress and the wall time to stderr">,
-  ];
+  ]);
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 

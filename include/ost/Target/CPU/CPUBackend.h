@@ -36,13 +36,6 @@ struct CPUBackendOptions {
   std::string description;
 };
 
-/// The passes after convert-ost-to-cpu that end in the LLVM dialect:
-/// canonicalization, buffer deallocation, then every dialect to LLVM.
-void buildCPUToLLVMPipeline(OpPassManager &pm);
-
-/// The same pipeline as text (for --print-pipeline and ost-opt).
-std::string getCPUToLLVMPipelineText();
-
 /// Translates an LLVM-dialect module (with the `ost.model_info` attribute
 /// convert-ost-to-cpu left) into LLVM IR with the model info and C API
 /// added. Null after an error (reported through the module's context).
