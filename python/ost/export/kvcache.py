@@ -155,19 +155,9 @@ def export_cached(model: LlamaForCausalLM, out_path: str, opset: int = 17, exter
             "ost.n_layers": cfg.n_layers, "ost.n_kv_heads": cfg.n_kv_heads, "ost.head_dim": cfg.head_dim,
             "ost.vocab_size": cfg.vocab_size, "ost.max_seq_len": cfg.max_seq_len}
     meta.update(metadata or {})
-    del proto.metadata_props[:]
-    for k, v in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = k, str(v)
-    if external_data:
-        location = os.path.basename(out_path) + ".data"
-        if os.path.exists(os.path.join(out_dir, location)):
-            os.remove(os.path.join(out_dir, location))  # onnx appends to an existing file
-        onnx.save_model(proto, out_path, save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=location, size_threshold=1024)
-    else:
-        onnx.save_model(proto, out_path)
-    onnx.checker.check_model(out_path, full_check=True)
+    from ost.export.torch_onnx import save_checked
+
+    save_checked(proto, out_path, meta, external_data)
 
 
 def export_model(model: LlamaForCausalLM, out_path: str, opset: int, external_data: bool, source: str) -> int:

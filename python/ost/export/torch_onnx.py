@@ -69,11 +69,22 @@ def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int =
         "ost.rope_style": "rotate_half", "ost.tie_embeddings": int(cfg.tie_embeddings),
     }
     meta.update(metadata or {})
+    save_checked(proto, out_path, meta, external_data)
+    return onnx.load(out_path, load_external_data=False)
+
+
+def save_checked(proto, out_path: str, meta: dict, external_data: bool) -> None:
+    """Replaces `proto`'s metadata_props by `meta`, saves it to `out_path`
+    (weights in OUT.data with `external_data`) and runs onnx.checker on the
+    file (the path form follows external data)."""
+    import onnx
+
     del proto.metadata_props[:]
     for k, v in meta.items():
-        p = proto.metadata_props.add()
-        p.key, p.value = k, str(v)
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = k, str(v)
     if external_data:
+        out_dir = os.path.dirname(os.path.abspath(out_path))
         location = os.path.basename(out_path) + ".data"
         if os.path.exists(os.path.join(out_dir, location)):
             os.remove(os.path.join(out_dir, location))  # onnx appends to an existing file
@@ -81,8 +92,7 @@ def export(model, out_path: str, opset: int = 17, seq_len: int = 0, batch: int =
                         location=location, size_threshold=1024)
     else:
         onnx.save_model(proto, out_path)
-    onnx.checker.check_model(out_path, full_check=True)  # the path form follows external data
-    return onnx.load(out_path, load_external_data=False)
+    onnx.checker.check_model(out_path, full_check=True)
 
 
 def op_histogram(proto) -> collections.Counter:
