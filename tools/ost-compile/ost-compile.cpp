@@ -2,7 +2,9 @@
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
-// Compiles a model (ONNX or OST IR) with one quantization method:
+// Compiles a model (ONNX, OST IR, or a Hugging Face directory / GGUF file,
+// exported first by `python -m ost.export.hf` and cached in OUTPUT.hf/, see
+// HFInput.h) with one quantization method:
 //
 //   ost-compile model.onnx --method=ostquant --bits=W4A4KV4 \
 //       --calib=text.txt --calib-docs=0:250 --tokenizer=tok.bin \
@@ -23,6 +25,8 @@
 // NAME.h).
 //
 //===----------------------------------------------------------------------===//
+
+#include "HFInput.h"
 
 #include "ost/InitAll.h"
 #include "ost/Pipelines/Pipelines.h"
@@ -57,7 +61,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("ost-compile options");
 
 static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.onnx|model.mlir>"),
+                                      cl::desc("<model.onnx|.mlir|HF dir|.gguf>"),
                                       cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"),
@@ -252,6 +256,11 @@ int getCompileOptions(CompileOptions &o) {
   o.calib = calib;
   o.docs = calibDocs;
   o.tokenizer = tokenizer;
+  // A Hugging Face / GGUF source brings its tokenizer (written by the export).
+  if (o.tokenizer.empty() && ::ost::compile::getHFSourceKind(inputPath) !=
+                                 ::ost::compile::HFSourceKind::None)
+    o.tokenizer =
+        ::ost::compile::getHFCacheDir(outputPath) + "/tokenizer.json";
   o.steps = steps;
   o.batch = batch;
   o.seqLen = seqLen;
@@ -320,7 +329,19 @@ int main(int argc, char **argv) {
     if (!output)
       return fail(error);
   }
-  OwningOpRef<ModuleOp> module = mlir::ost::loadModel(inputPath, context);
+  std::string modelPath = inputPath;
+  if (::ost::compile::getHFSourceKind(inputPath) !=
+      ::ost::compile::HFSourceKind::None) {
+    if (outputPath == "-")
+      return fail(inputPath + " is a Hugging Face model: it needs -o FILE "
+                  "(its ONNX export is cached in FILE.hf/)");
+    llvm::Expected<std::string> exported = ::ost::compile::exportHFSource(
+        inputPath, ::ost::compile::getHFCacheDir(outputPath), quiet);
+    if (!exported)
+      return fail(llvm::toString(exported.takeError()));
+    modelPath = *exported;
+  }
+  OwningOpRef<ModuleOp> module = mlir::ost::loadModel(modelPath, context);
   if (!module)
     return 1;
 
