@@ -7,6 +7,8 @@
 #ifndef OST_CONVERSION_PASSES_H
 #define OST_CONVERSION_PASSES_H
 
+#include "ost/Conversion/OSTToNVVM/KernelElementType.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -103,8 +103,10 @@ def ConvertOSTQLinearToNVVMPass
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_80\"",
            "Target GPU: sm_80, sm_86, sm_89 or sm_90a">,
-    Option<"elementType", "element-type", "std::string", "\"f16\"",
-           "Activation and output element type: f16, bf16 or f32">,
+    Option<"elementType", "element-type", "::mlir::ost::KernelElementType",
+           "::mlir::ost::KernelElementType::F16",
+           "Activation and output element type: f16, bf16 or f32",
+           [{::mlir::ost::getKernelElementTypeValues()}]>,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

@@ -25,17 +25,6 @@ using namespace mlir::ost::nvvm;
 
 namespace {
 
-/// The element type named by the `element-type` option, or null.
-Type parseElementType(MLIRContext *ctx, StringRef name) {
-  if (name == "f16")
-    return Float16Type::get(ctx);
-  if (name == "bf16")
-    return BFloat16Type::get(ctx);
-  if (name == "f32")
-    return Float32Type::get(ctx);
-  return nullptr;
-}
-
 struct ConvertOSTQLinearToNVVMPass final
     : ost::impl::ConvertOSTQLinearToNVVMPassBase<ConvertOSTQLinearToNVVMPass> {
   using Base::Base;
@@ -48,13 +37,7 @@ struct ConvertOSTQLinearToNVVMPass final
           << chip << "' (expected " << TargetInfo::getSupportedChips() << ")";
       return signalPassFailure();
     }
-    Type type = parseElementType(&getContext(), elementType);
-    if (!type) {
-      module.emitError("convert-ost-qlinear-to-nvvm: unsupported element "
-                       "type '")
-          << elementType << "' (expected f16, bf16 or f32)";
-      return signalPassFailure();
-    }
+    Type type = getKernelElementType(&getContext(), elementType);
     QLinearKernels kernels(module, *target, type);
     bool failed = false;
     module.walk([&](QLinearOp op) {

@@ -3,7 +3,7 @@
 // RUN: not ost-opt %s --convert-ost-qlinear-to-nvvm=element-type=f64 --split-input-file 2>&1 | FileCheck %s --check-prefix=TYPE
 
 // CHIP: error: convert-ost-qlinear-to-nvvm: unsupported chip 'sm_75' (expected sm_80, sm_86, sm_89, sm_90a)
-// TYPE: error: convert-ost-qlinear-to-nvvm: unsupported element type 'f64' (expected f16, bf16 or f32)
+// TYPE: for the --element-type option: Cannot find option named 'f64'!
 
 #w8 = #ost.qspec<8, sym, per_channel>
 func.func @weight_bits(%x: tensor<1x?x256xf32>, %w: tensor<64x256xi8>, %s: tensor<64x1xf32>) -> tensor<1x?x64xf32> {

@@ -13,6 +13,8 @@
 #ifndef OST_CONVERSION_OSTTONVVM_QLINEARTONVVMPIPELINE_H
 #define OST_CONVERSION_OSTTONVVM_QLINEARTONVVMPIPELINE_H
 
+#include "ost/Conversion/OSTToNVVM/KernelElementType.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -24,10 +26,10 @@ struct QLinearToNVVMPipelineOptions
   PassOptions::Option<std::string> chip{
       *this, "chip", llvm::cl::desc("sm_80, sm_86, sm_89 or sm_90a"),
       llvm::cl::init("sm_80")};
-  PassOptions::Option<std::string> elementType{
+  PassOptions::Option<KernelElementType> elementType{
       *this, "element-type",
       llvm::cl::desc("activation and output type: f16, bf16, f32"),
-      llvm::cl::init("f16")};
+      llvm::cl::init(KernelElementType::F16), getKernelElementTypeValues()};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("gpu-module-to-binary format: isa (PTX), bin (cubin), "
