@@ -25,8 +25,11 @@ namespace ost::runtime {
 
 namespace {
 
-/// Loads --tokenizer; null after an error message.
-std::unique_ptr<Tokenizer> loadTokenizerOption(const Options &options) {
+/// Loads --tokenizer and checks that it fits the model (a tokenizer with
+/// more tokens than the model's vocabulary belongs to another model); null
+/// after an error message.
+std::unique_ptr<Tokenizer> loadTokenizerOption(const ostrt_model_info &info,
+                                               const Options &options) {
   if (!options.has("tokenizer")) {
     reportError("--tokenizer is required");
     return nullptr;
@@ -34,8 +37,18 @@ std::unique_ptr<Tokenizer> loadTokenizerOption(const Options &options) {
   std::string error;
   std::unique_ptr<Tokenizer> tok =
       loadTokenizer(options.get("tokenizer"), error);
-  if (!tok)
+  if (!tok) {
     reportError(error);
+    return nullptr;
+  }
+  if (tok->vocabSize() > info.vocab_size) {
+    reportError(options.get("tokenizer") + ": the tokenizer has " +
+                std::to_string(tok->vocabSize()) +
+                " tokens but the model's vocabulary is " +
+                std::to_string(info.vocab_size) +
+                ": it is another model's tokenizer");
+    return nullptr;
+  }
   return tok;
 }
 
@@ -47,7 +60,8 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 /// The ids of --tokens, or --prompt encoded (BOS first); empty after an
 /// error message.
-std::vector<int32_t> getInputIds(const Options &options) {
+std::vector<int32_t> getInputIds(const ostrt_model_info &info,
+                                  const Options &options) {
   std::vector<int32_t> ids;
   if (options.has("tokens")) {
     std::string list = options.get("tokens");
@@ -69,7 +83,7 @@ std::vector<int32_t> getInputIds(const Options &options) {
       start = end + 1;
     }
   } else if (options.has("prompt")) {
-    std::unique_ptr<Tokenizer> tok = loadTokenizerOption(options);
+    std::unique_ptr<Tokenizer> tok = loadTokenizerOption(info, options);
     if (!tok)
       return {};
     ids = tok->encode(options.get("prompt"), true);
@@ -88,7 +102,7 @@ int runPerplexity(const ostrt_model_info &info, const Options &options) {
     return 1;
   if (!options.has("text"))
     return reportError("--text is required");
-  std::unique_ptr<Tokenizer> tok = loadTokenizerOption(options);
+  std::unique_ptr<Tokenizer> tok = loadTokenizerOption(info, options);
   if (!tok)
     return 1;
   size_t skipDocs = 0, count = 0;
@@ -155,7 +169,7 @@ int runGenerate(const ostrt_model_info &info, const Options &options) {
     return 1;
   if (!options.has("prompt"))
     return reportError("--prompt is required");
-  std::unique_ptr<Tokenizer> tok = loadTokenizerOption(options);
+  std::unique_ptr<Tokenizer> tok = loadTokenizerOption(info, options);
   if (!tok)
     return 1;
   SessionPtr session = openSession(info, threads);
@@ -193,7 +207,7 @@ int runLogits(const ostrt_model_info &info, const Options &options) {
     return 1;
   if (options.has("tokens") && options.has("prompt"))
     return reportError("give --tokens or --prompt, not both");
-  std::vector<int32_t> ids = getInputIds(options);
+  std::vector<int32_t> ids = getInputIds(info, options);
   if (ids.empty())
     return 1;
   SessionPtr session = openSession(info, threads);

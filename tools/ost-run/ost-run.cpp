@@ -42,6 +42,7 @@
 #include "ost/runtime/Tokenizer.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
@@ -282,6 +283,25 @@ bool applyModelLimits(ModuleOp module) {
   llvm::errs() << "ost-run: --context " << contextLen
                << " exceeds the model's maximum sequence length "
                << *modelMaxSeq << " (the rows of its RoPE tables)\n";
+  return false;
+}
+
+/// False (after a message) when `tok` has more tokens than the vocabulary of
+/// the model's entry function (the last dimension of its logits, when
+/// static): it is another model's tokenizer.
+bool tokenizerFitsModel(ModuleOp module, const rt::Tokenizer &tok) {
+  auto fn = module.lookupSymbol<FunctionOpInterface>(entry);
+  if (!fn || fn.getResultTypes().empty())
+    return true;
+  auto logits = dyn_cast<RankedTensorType>(fn.getResultTypes().front());
+  if (!logits || logits.getRank() == 0 || logits.isDynamicDim(logits.getRank() - 1))
+    return true;
+  int64_t vocab = logits.getShape().back();
+  if (tok.vocabSize() <= vocab)
+    return true;
+  llvm::errs() << "ost-run: " << tokenizerPath << ": the tokenizer has "
+               << tok.vocabSize() << " tokens but the model's vocabulary is "
+               << vocab << ": it is another model's tokenizer\n";
   return false;
 }
 
@@ -622,6 +642,8 @@ int main(int argc, char **argv) {
       llvm::errs() << "ost-run: " << error << "\n";
       return 1;
     }
+    if (!tokenizerFitsModel(*module, *tok))
+      return 1;
   }
   if (qsurCmd) {
     std::vector<rt::Window> windows = readWindows(*tok);
