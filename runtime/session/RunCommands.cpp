@@ -41,12 +41,10 @@ std::unique_ptr<Tokenizer> loadTokenizerOption(const ostrt_model_info &info,
     reportError(error);
     return nullptr;
   }
-  if (tok->vocabSize() > info.vocab_size) {
-    reportError(options.get("tokenizer") + ": the tokenizer has " +
-                std::to_string(tok->vocabSize()) +
-                " tokens but the model's vocabulary is " +
-                std::to_string(info.vocab_size) +
-                ": it is another model's tokenizer");
+  std::string misfit =
+      checkTokenizerFitsModel(*tok, options.get("tokenizer"), info.vocab_size);
+  if (!misfit.empty()) {
+    reportError(misfit);
     return nullptr;
   }
   return tok;

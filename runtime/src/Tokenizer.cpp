@@ -201,4 +201,14 @@ std::string Llama2cTokenizer::decode(const std::vector<int32_t> &ids) const {
 
 Tokenizer::~Tokenizer() = default;
 
+std::string checkTokenizerFitsModel(const Tokenizer &tok,
+                                    const std::string &path,
+                                    int64_t modelVocab) {
+  if (tok.vocabSize() <= modelVocab)
+    return "";
+  return path + ": the tokenizer has " + std::to_string(tok.vocabSize()) +
+         " tokens but the model's vocabulary is " +
+         std::to_string(modelVocab) + ": it is another model's tokenizer";
+}
+
 } // namespace ost::runtime

@@ -296,12 +296,11 @@ bool tokenizerFitsModel(ModuleOp module, const rt::Tokenizer &tok) {
   auto logits = dyn_cast<RankedTensorType>(fn.getResultTypes().front());
   if (!logits || logits.getRank() == 0 || logits.isDynamicDim(logits.getRank() - 1))
     return true;
-  int64_t vocab = logits.getShape().back();
-  if (tok.vocabSize() <= vocab)
+  std::string misfit = rt::checkTokenizerFitsModel(tok, tokenizerPath,
+                                                   logits.getShape().back());
+  if (misfit.empty())
     return true;
-  llvm::errs() << "ost-run: " << tokenizerPath << ": the tokenizer has "
-               << tok.vocabSize() << " tokens but the model's vocabulary is "
-               << vocab << ": it is another model's tokenizer\n";
+  llvm::errs() << "ost-run: " << misfit << "\n";
   return false;
 }
 

@@ -64,6 +64,14 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string &path,
                                          std::string &error,
                                          int32_t expectedVocabSize = 0);
 
+/// "" when `tok` (loaded from `path`) fits a model whose vocabulary is
+/// `modelVocab`; otherwise the message that it is another model's tokenizer
+/// (it has more tokens than the model has embedding rows). Unlike
+/// loadTokenizer's `expectedVocabSize`, fewer tokens are accepted.
+std::string checkTokenizerFitsModel(const Tokenizer &tok,
+                                    const std::string &path,
+                                    int64_t modelVocab);
+
 /// llama2.c's tokenizer.bin and BPE encoder.
 class Llama2cTokenizer final : public Tokenizer {
 public:
