@@ -14,6 +14,7 @@
 
 #include "ost/Target/CPU/CPUBackend.h"
 #include "ost/runtime/ModelABI.h"
+#include "ost/runtime/ModelInfoFields.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -30,25 +31,10 @@ using namespace mlir;
 
 namespace {
 
-enum class FieldType { I64, F32, STEP, STRING };
-enum class FieldSource { ATTR, VERSION, STEP, DESCRIPTION, WEIGHT_BYTES };
-
-/// One entry of ModelABI.def's ostrt_model_info field list (or, with
-/// isField false, an ost.model_info entry that is not a field).
-struct InfoEntry {
-  llvm::StringLiteral name;
-  FieldType type;
-  FieldSource source;
-  bool isField;
-};
-
-constexpr InfoEntry kInfoEntries[] = {
-#define OSTRT_INFO_FIELD(NAME, TYPE, SOURCE)                                   \
-  {#NAME, FieldType::TYPE, FieldSource::SOURCE, true},
-#define OSTRT_INFO_ATTR(NAME, TYPE)                                            \
-  {#NAME, FieldType::TYPE, FieldSource::ATTR, false},
-#include "ost/runtime/ModelABI.def"
-};
+using ::ost::runtime::abi::InfoEntry;
+using ::ost::runtime::abi::kModelInfoEntries;
+using FieldType = ::ost::runtime::abi::InfoType;
+using FieldSource = ::ost::runtime::abi::InfoSource;
 
 /// The numeric value of an ost.model_info entry (integers exactly, floats
 /// as float).
@@ -68,7 +54,7 @@ std::optional<llvm::StringMap<InfoValue>> readModelInfo(ModuleOp module) {
   }
   llvm::StringMap<InfoValue> values;
   SmallVector<StringRef> missing;
-  for (const InfoEntry &entry : kInfoEntries) {
+  for (const InfoEntry &entry : kModelInfoEntries) {
     if (entry.source != FieldSource::ATTR)
       continue;
     InfoValue value;
@@ -133,7 +119,7 @@ void addModelAPI(llvm::Module &module,
     llvm_unreachable("covered switch");
   };
   SmallVector<llvm::Type *> fieldTypes;
-  for (const InfoEntry &entry : kInfoEntries)
+  for (const InfoEntry &entry : kModelInfoEntries)
     if (entry.isField)
       fieldTypes.push_back(llvmType(entry.type));
   auto *infoType =
@@ -155,7 +141,7 @@ void addModelAPI(llvm::Module &module,
                             description->getType()) -
                         values.lookup("embedding_bytes").i;
   SmallVector<llvm::Constant *> fields;
-  for (const InfoEntry &entry : kInfoEntries) {
+  for (const InfoEntry &entry : kModelInfoEntries) {
     if (!entry.isField)
       continue;
     switch (entry.source) {

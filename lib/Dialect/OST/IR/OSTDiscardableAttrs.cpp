@@ -11,6 +11,7 @@
 
 #include "ost/Dialect/OST/IR/OSTDialect.h"
 #include "ost/Dialect/OST/IR/OSTOps.h"
+#include "ost/runtime/ModelInfoFields.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -22,37 +23,24 @@ using namespace mlir::ost;
 
 namespace {
 
-enum class InfoType { I64, F32 };
-
-struct InfoEntry {
-  llvm::StringLiteral name;
-  InfoType type;
-};
+using ::ost::runtime::abi::InfoSource;
+using ::ost::runtime::abi::InfoType;
+using ::ost::runtime::abi::kModelInfoEntries;
 
 /// The entries of ost.model_info: ModelABI.def's fields taken from the
 /// attribute, and its attribute-only entries.
-constexpr InfoEntry kModelInfoEntries[] = {
-#define OSTRT_INFO_FIELD_ATTR(NAME, TYPE) {#NAME, InfoType::TYPE},
-#define OSTRT_INFO_FIELD_VERSION(NAME, TYPE)
-#define OSTRT_INFO_FIELD_STEP(NAME, TYPE)
-#define OSTRT_INFO_FIELD_DESCRIPTION(NAME, TYPE)
-#define OSTRT_INFO_FIELD_WEIGHT_BYTES(NAME, TYPE)
-#define OSTRT_INFO_FIELD(NAME, TYPE, SOURCE) OSTRT_INFO_FIELD_##SOURCE(NAME, TYPE)
-#define OSTRT_INFO_ATTR(NAME, TYPE) {#NAME, InfoType::TYPE},
-#include "ost/runtime/ModelABI.def"
-#undef OSTRT_INFO_FIELD_ATTR
-#undef OSTRT_INFO_FIELD_VERSION
-#undef OSTRT_INFO_FIELD_STEP
-#undef OSTRT_INFO_FIELD_DESCRIPTION
-#undef OSTRT_INFO_FIELD_WEIGHT_BYTES
-};
+bool isModelInfoEntry(const ::ost::runtime::abi::InfoEntry &entry) {
+  return entry.source == InfoSource::ATTR;
+}
 
 LogicalResult verifyModelInfo(Operation *op, NamedAttribute attr) {
   auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
   if (!dict)
     return op->emitOpError("'ost.model_info' must be a dictionary, got ")
            << attr.getValue();
-  for (const InfoEntry &entry : kModelInfoEntries) {
+  for (const ::ost::runtime::abi::InfoEntry &entry : kModelInfoEntries) {
+    if (!isModelInfoEntry(entry))
+      continue;
     Attribute value = dict.get(entry.name);
     if (!value)
       return op->emitOpError("'ost.model_info' lacks '")
@@ -69,9 +57,11 @@ LogicalResult verifyModelInfo(Operation *op, NamedAttribute attr) {
              << ", got " << value;
   }
   for (NamedAttribute entry : dict)
-    if (!llvm::any_of(kModelInfoEntries, [&](const InfoEntry &e) {
-          return e.name == entry.getName().getValue();
-        }))
+    if (!llvm::any_of(kModelInfoEntries,
+                      [&](const ::ost::runtime::abi::InfoEntry &e) {
+                        return isModelInfoEntry(e) &&
+                               entry.getName().getValue() == e.name;
+                      }))
       return op->emitOpError("'ost.model_info' has an entry '")
              << entry.getName().getValue()
              << "' the runtime ABI does not know (ModelABI.def)";
