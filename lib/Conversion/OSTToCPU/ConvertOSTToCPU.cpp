@@ -10,12 +10,14 @@
 //                       %logits: memref<?x?xf32>)
 //
 // and converts every op with the patterns of this directory. The model's
-// sizes go to the module attribute `ost.model_info` for the backend.
+// sizes go to the module attribute `ost.model_info` for the backend. The
+// steps are public as OSTToCPULowering (include/ost/Conversion/OSTToCPU).
 //
 //===----------------------------------------------------------------------===//
 
 #include "CPULowering.h"
 
+#include "ost/Conversion/OSTToCPU/OSTToCPU.h"
 #include "ost/Conversion/Passes.h"
 
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -33,8 +35,7 @@ using namespace mlir::ost::cpu;
 
 namespace {
 
-/// Name of the step function (ModelABI.h).
-constexpr StringLiteral kStepName = "ost_step";
+constexpr StringLiteral kStepName = OSTToCPULowering::kStepName;
 
 /// Sizes of the model recorded for the backend as `ost.model_info`.
 struct ModelInfo {
@@ -224,74 +225,110 @@ func::FuncOp createStep(func::FuncOp fn, LoweringState &state) {
   return step;
 }
 
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// OSTToCPULowering
+//===----------------------------------------------------------------------===//
+
+struct OSTToCPULowering::Impl {
+  LoweringState state;
+  ModelInfo info;
+  CPUTypeConverter converter;
+  func::FuncOp step;
+};
+
+OSTToCPULowering::OSTToCPULowering(std::unique_ptr<Impl> impl)
+    : impl(std::move(impl)) {}
+OSTToCPULowering::~OSTToCPULowering() = default;
+
+FailureOr<std::unique_ptr<OSTToCPULowering>>
+OSTToCPULowering::prepare(ModuleOp module, StringRef entry) {
+  auto fn = module.lookupSymbol<func::FuncOp>(entry);
+  if (!fn || fn.isExternal())
+    return module.emitError("convert-ost-to-cpu: no model function '")
+           << entry << "' with a body";
+  if (module.lookupSymbol(kStepName))
+    return module.emitError("convert-ost-to-cpu: the module already has an '")
+           << kStepName << "'";
+  auto impl = std::make_unique<Impl>();
+  impl->state.module = module;
+  if (failed(analyzeModel(fn, impl->state, impl->info)))
+    return failure();
+  impl->step = createStep(fn, impl->state);
+  fn.erase();
+  return std::unique_ptr<OSTToCPULowering>(
+      new OSTToCPULowering(std::move(impl)));
+}
+
+func::FuncOp OSTToCPULowering::getStep() const { return impl->step; }
+
+const TypeConverter &OSTToCPULowering::getTypeConverter() const {
+  return impl->converter;
+}
+
+void OSTToCPULowering::populatePatterns(RewritePatternSet &patterns) {
+  populateShapePatterns(impl->converter, impl->state, patterns);
+  populateLinearPatterns(impl->converter, impl->state, patterns);
+  populateModelPatterns(impl->converter, impl->state, patterns);
+  populateElementwisePatterns(impl->converter, impl->state, patterns);
+}
+
+void OSTToCPULowering::configureTarget(ConversionTarget &target) const {
+  target.addLegalDialect<arith::ArithDialect, memref::MemRefDialect,
+                         scf::SCFDialect, vector::VectorDialect,
+                         math::MathDialect, func::FuncDialect>();
+  target.addIllegalDialect<OSTDialect, tensor::TensorDialect>();
+  target.addIllegalOp<bufferization::ToTensorOp>();
+  target.addDynamicallyLegalOp<arith::ConstantOp>(
+      [](arith::ConstantOp op) { return !isa<TensorType>(op.getType()); });
+  target.addDynamicallyLegalOp<func::ReturnOp>(
+      [](func::ReturnOp op) { return op.getNumOperands() == 0; });
+}
+
+LogicalResult OSTToCPULowering::finish() {
+  MLIRContext *ctx = impl->step.getContext();
+  // Vectorizable exp for SiLU.
+  RewritePatternSet expPatterns(ctx);
+  populateMathPolynomialApproximationPatterns(
+      expPatterns, [](StringRef name) { return name == "math.exp"; });
+  if (failed(applyPatternsGreedily(impl->step, std::move(expPatterns))))
+    return failure();
+
+  const ModelInfo &info = impl->info;
+  Builder b(ctx);
+  impl->state.module->setAttr(
+      "ost.model_info",
+      ModelInfoAttr::get(ctx, info.vocab, info.layers, info.kvHeads,
+                         info.headDim, info.positions, info.kBits, info.vBits,
+                         b.getF32FloatAttr(info.kClip),
+                         b.getF32FloatAttr(info.vClip), info.embeddingBytes));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+
 struct ConvertOSTToCPUPass
     : public ost::impl::ConvertOSTToCPUPassBase<ConvertOSTToCPUPass> {
   using ConvertOSTToCPUPassBase::ConvertOSTToCPUPassBase;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto fn = module.lookupSymbol<func::FuncOp>(entry);
-    if (!fn || fn.isExternal()) {
-      module.emitError("convert-ost-to-cpu: no model function '")
-          << entry << "' with a body";
+    FailureOr<std::unique_ptr<OSTToCPULowering>> lowering =
+        OSTToCPULowering::prepare(getOperation(), entry);
+    if (failed(lowering))
       return signalPassFailure();
-    }
-    if (module.lookupSymbol(kStepName)) {
-      module.emitError("convert-ost-to-cpu: the module already has an '")
-          << kStepName << "'";
-      return signalPassFailure();
-    }
-    LoweringState state;
-    state.module = module;
-    ModelInfo info;
-    if (failed(analyzeModel(fn, state, info)))
-      return signalPassFailure();
-    func::FuncOp step = createStep(fn, state);
-    fn.erase();
-
-    CPUTypeConverter converter;
     RewritePatternSet patterns(&getContext());
-    populateShapePatterns(converter, state, patterns);
-    populateLinearPatterns(converter, state, patterns);
-    populateModelPatterns(converter, state, patterns);
-    populateElementwisePatterns(converter, state, patterns);
+    (*lowering)->populatePatterns(patterns);
     ConversionTarget target(getContext());
-    target.addLegalDialect<arith::ArithDialect, memref::MemRefDialect,
-                           scf::SCFDialect, vector::VectorDialect,
-                           math::MathDialect, func::FuncDialect>();
-    target.addIllegalDialect<OSTDialect, tensor::TensorDialect>();
-    target.addIllegalOp<bufferization::ToTensorOp>();
-    target.addDynamicallyLegalOp<arith::ConstantOp>(
-        [](arith::ConstantOp op) { return !isa<TensorType>(op.getType()); });
-    target.addDynamicallyLegalOp<func::ReturnOp>(
-        [](func::ReturnOp op) { return op.getNumOperands() == 0; });
-    if (failed(applyFullConversion(step, target, std::move(patterns))))
+    (*lowering)->configureTarget(target);
+    if (failed(applyFullConversion((*lowering)->getStep(), target,
+                                   std::move(patterns))) ||
+        failed((*lowering)->finish()))
       return signalPassFailure();
-
-    // Vectorizable exp for SiLU.
-    RewritePatternSet expPatterns(&getContext());
-    populateMathPolynomialApproximationPatterns(
-        expPatterns, [](StringRef name) { return name == "math.exp"; });
-    if (failed(applyPatternsGreedily(step, std::move(expPatterns))))
-      return signalPassFailure();
-
-    Builder b(&getContext());
-    module->setAttr(
-        "ost.model_info",
-        b.getDictionaryAttr({
-            b.getNamedAttr("vocab_size", b.getI64IntegerAttr(info.vocab)),
-            b.getNamedAttr("num_layers", b.getI64IntegerAttr(info.layers)),
-            b.getNamedAttr("num_kv_heads", b.getI64IntegerAttr(info.kvHeads)),
-            b.getNamedAttr("head_dim", b.getI64IntegerAttr(info.headDim)),
-            b.getNamedAttr("max_positions",
-                           b.getI64IntegerAttr(info.positions)),
-            b.getNamedAttr("k_bits", b.getI64IntegerAttr(info.kBits)),
-            b.getNamedAttr("v_bits", b.getI64IntegerAttr(info.vBits)),
-            b.getNamedAttr("k_clip", b.getF32FloatAttr(info.kClip)),
-            b.getNamedAttr("v_clip", b.getF32FloatAttr(info.vClip)),
-            b.getNamedAttr("embedding_bytes",
-                           b.getI64IntegerAttr(info.embeddingBytes)),
-        }));
   }
 };
 

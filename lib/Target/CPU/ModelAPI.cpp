@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ost/Dialect/OST/IR/OSTAttrs.h"
 #include "ost/Target/CPU/CPUBackend.h"
 #include "ost/runtime/ModelABI.h"
 #include "ost/runtime/ModelInfoFields.h"
@@ -46,8 +47,8 @@ union InfoValue {
 /// Reads `ost.model_info` (convert-ost-to-cpu) by ModelABI.def's names;
 /// emits an error naming the missing or mistyped entries otherwise.
 std::optional<llvm::StringMap<InfoValue>> readModelInfo(ModuleOp module) {
-  auto dict = module->getAttrOfType<DictionaryAttr>("ost.model_info");
-  if (!dict) {
+  auto info = module->getAttrOfType<mlir::ost::ModelInfoAttr>("ost.model_info");
+  if (!info) {
     module.emitError("the module has no ost.model_info: run "
                      "convert-ost-to-cpu first");
     return std::nullopt;
@@ -57,27 +58,22 @@ std::optional<llvm::StringMap<InfoValue>> readModelInfo(ModuleOp module) {
   for (const InfoEntry &entry : kModelInfoEntries) {
     if (entry.source != FieldSource::ATTR)
       continue;
-    InfoValue value;
-    if (entry.type == FieldType::I64) {
-      auto attr = dict.getAs<IntegerAttr>(entry.name);
-      if (!attr) {
-        missing.push_back(entry.name);
-        continue;
-      }
-      value.i = attr.getInt();
-    } else {
-      auto attr = dict.getAs<FloatAttr>(entry.name);
-      if (!attr) {
-        missing.push_back(entry.name);
-        continue;
-      }
-      value.f = static_cast<float>(attr.getValueAsDouble());
+    std::optional<double> value = info.lookup(entry.name);
+    if (!value) {
+      missing.push_back(entry.name);
+      continue;
     }
-    values[entry.name] = value;
+    InfoValue v;
+    if (entry.type == FieldType::I64)
+      v.i = static_cast<int64_t>(*value);
+    else
+      v.f = static_cast<float>(*value);
+    values[entry.name] = v;
   }
   if (!missing.empty()) {
-    module.emitError("ost.model_info is incomplete (missing or mistyped: ")
-        << llvm::join(missing, ", ") << "): " << dict;
+    // A .def entry the attribute does not have: the two were changed apart.
+    module.emitError("#ost.model_info has no entry ")
+        << llvm::join(missing, ", ") << " of ModelABI.def: " << info;
     return std::nullopt;
   }
   return values;

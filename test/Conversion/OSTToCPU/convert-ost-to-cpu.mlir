@@ -4,7 +4,7 @@
 // activation quantization with the online Hadamard fused into it; the head
 // writes only the requested rows into the step's output.
 
-// CHECK: module attributes {{.*}}ost.model_info = {embedding_bytes = 512 : i64, head_dim = 4 : i64, k_bits = 4 : i64, k_clip = 1.000000e+00 : f32, max_positions = 32 : i64, num_kv_heads = 2 : i64, num_layers = 1 : i64, v_bits = 4 : i64, v_clip = 0.89{{[0-9]+}} : f32, vocab_size = 16 : i64}
+// CHECK: module attributes {{.*}}ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 4, k_clip = 1.000000e+00 : f32, v_clip = 0.89{{[0-9]+}} : f32, embedding_bytes = 512>
 // CHECK: func.func private @ostrt_quantize_act({{.*}}) attributes {llvm.emit_c_interface}
 // CHECK-LABEL: func.func @ost_step(
 // CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr, %[[IDS:.*]]: memref<?xi64>, %[[POS:.*]]: i64, %[[LOGITS:.*]]: memref<?x?xf32>)

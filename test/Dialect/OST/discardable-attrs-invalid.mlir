@@ -1,43 +1,54 @@
 // RUN: ost-opt %s -split-input-file -verify-diagnostics
 // Every diagnostic of the ost.* discardable-attribute verifier
-// (OSTDiscardableAttrs.cpp); ost.model_info's entries are ModelABI.def's.
+// (OSTDiscardableAttrs.cpp) and of #ost.model_info (OSTModelInfo.cpp), whose
+// entries are ModelABI.def's.
 
-// expected-error @+1 {{'ost.model_info' lacks 'v_clip' (the runtime ABI's entries: ModelABI.def)}}
-module attributes {ost.model_info = {vocab_size = 16 : i64, num_layers = 1 : i64, num_kv_heads = 2 : i64,
-                      head_dim = 4 : i64, max_positions = 32 : i64, k_bits = 4 : i64,
-                      v_bits = 16 : i64, k_clip = 1.0 : f32, embedding_bytes = 512 : i64}} {
+// A missing entry.
+// expected-error @+1 {{#ost.model_info lacks 'v_clip'}}
+module attributes {ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 16, k_clip = 1.0 : f32, embedding_bytes = 512>} {
 }
 
 // -----
 
-// expected-error @+1 {{'ost.model_info' entry 'k_bits' must be an i64 integer, got 4 : i32}}
-module attributes {ost.model_info = {vocab_size = 16 : i64, num_layers = 1 : i64, num_kv_heads = 2 : i64,
-                      head_dim = 4 : i64, max_positions = 32 : i64, k_bits = 4 : i32,
-                      v_bits = 16 : i64, k_clip = 1.0 : f32, v_clip = 0.9 : f32,
-                      embedding_bytes = 512 : i64}} {
+// A repeated entry.
+// expected-error @+1 {{#ost.model_info entry 'k_bits' repeated}}
+module attributes {ost.model_info = #ost.model_info<k_bits = 4, vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 16, k_clip = 1.0 : f32, v_clip = 0.9 : f32, embedding_bytes = 512>} {
 }
 
 // -----
 
-// expected-error @+1 {{'ost.model_info' entry 'k_clip' must be an f32, got 1.000000e+00 : f64}}
-module attributes {ost.model_info = {vocab_size = 16 : i64, num_layers = 1 : i64, num_kv_heads = 2 : i64,
-                      head_dim = 4 : i64, max_positions = 32 : i64, k_bits = 4 : i64,
-                      v_bits = 16 : i64, k_clip = 1.0 : f64, v_clip = 0.9 : f32,
-                      embedding_bytes = 512 : i64}} {
+// expected-error @+1 {{model_info k_bits must be 2..8 or 16 (no quantization), got 12}}
+module attributes {ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 12, v_bits = 16, k_clip = 1.0 : f32, v_clip = 0.9 : f32, embedding_bytes = 512>} {
 }
 
 // -----
 
-// expected-error @+1 {{'ost.model_info' has an entry 'hidden' the runtime ABI does not know (ModelABI.def)}}
-module attributes {ost.model_info = {vocab_size = 16 : i64, num_layers = 1 : i64, num_kv_heads = 2 : i64,
-                      head_dim = 4 : i64, max_positions = 32 : i64, k_bits = 4 : i64,
-                      v_bits = 16 : i64, k_clip = 1.0 : f32, v_clip = 0.9 : f32,
-                      embedding_bytes = 512 : i64, hidden = 3 : i64}} {
+// expected-error @+1 {{model_info k_clip must be an f32, got 1.000000e+00 : f64}}
+module attributes {ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 16, k_clip = 1.0 : f64, v_clip = 0.9 : f32, embedding_bytes = 512>} {
 }
 
 // -----
 
-// expected-error @+1 {{'ost.model_info' must be a dictionary, got "x"}}
+// expected-error @+1 {{model_info v_clip must be in (0, 1], got 0}}
+module attributes {ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 16, k_clip = 1.0 : f32, v_clip = 0.0 : f32, embedding_bytes = 512>} {
+}
+
+// -----
+
+// expected-error @+1 {{model_info num_layers must be positive, got 0}}
+module attributes {ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 0, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 16, k_clip = 1.0 : f32, v_clip = 0.9 : f32, embedding_bytes = 512>} {
+}
+
+// -----
+
+// An entry the runtime ABI does not have.
+// expected-error @+1 {{#ost.model_info has no entry 'hidden' (its entries are ModelABI.def's: vocab_size, num_layers, num_kv_heads, head_dim, max_positions, k_bits, v_bits, k_clip, v_clip, embedding_bytes)}}
+module attributes {ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 16, k_clip = 1.0 : f32, v_clip = 0.9 : f32, embedding_bytes = 512, hidden = 3>} {
+}
+
+// -----
+
+// expected-error @+1 {{'ost.model_info' must be a #ost.model_info, got "x"}}
 module attributes {ost.model_info = "x"} {
 }
 

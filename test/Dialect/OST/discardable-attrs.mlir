@@ -1,12 +1,14 @@
 // RUN: ost-opt %s -split-input-file | FileCheck %s
 // The ost.* discardable attributes the dialect knows, in their valid forms.
 
-// CHECK: module attributes {ost.model_info = {{{.*}}vocab_size = 16 : i64}, ost.quantization = "ostquant W4A4KV4"}
+// The typed #ost.model_info prints its entries in declaration order (they
+// parse in any order).
+// CHECK: module attributes {ost.model_info = #ost.model_info<vocab_size = 16, num_layers = 1, num_kv_heads = 2, head_dim = 4, max_positions = 32, k_bits = 4, v_bits = 16, k_clip = 1.000000e+00 : f32, v_clip = 0.899999976 : f32, embedding_bytes = 512>, ost.quantization = "ostquant W4A4KV4"}
 module attributes {ost.quantization = "ostquant W4A4KV4",
-    ost.model_info = {vocab_size = 16 : i64, num_layers = 1 : i64, num_kv_heads = 2 : i64,
-                      head_dim = 4 : i64, max_positions = 32 : i64, k_bits = 4 : i64,
-                      v_bits = 16 : i64, k_clip = 1.0 : f32, v_clip = 0.9 : f32,
-                      embedding_bytes = 512 : i64}} {
+    ost.model_info = #ost.model_info<num_layers = 1, vocab_size = 16, num_kv_heads = 2,
+                      head_dim = 4, max_positions = 32, k_bits = 4,
+                      v_bits = 16, k_clip = 1.0 : f32, v_clip = 0.9 : f32,
+                      embedding_bytes = 512>} {
 }
 
 // -----

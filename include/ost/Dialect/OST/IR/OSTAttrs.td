@@ -151,4 +151,43 @@ def OST_QuantSpecAttr : AttrDef<OST_Dialect, "QuantSpec"> {
   }];
 }
 
+def OST_ModelInfoAttr : AttrDef<OST_Dialect, "ModelInfo"> {
+  let mnemonic = "model_info";
+  let summary = "the sizes of a model lowered for the CPU runtime";
+  let description = [{
+    What `convert-ost-to-cpu` records on the module as `ost.model_info` for
+    the backend, which writes it into the compiled model's
+    `ostrt_model_info` (runtime/include/ost/runtime/ModelABI.def): the
+    vocabulary, layers, KV heads and head size, the positions the RoPE
+    tables cover, the KV cache quantizers (bits 16: float) and the bytes of
+    the embedding tables only `ost.embedding` reads. The parameters are the
+    `.def`'s entries taken from the attribute, by name and type;
+    `ModelInfoAttr::lookup` reads one by its `.def` name and a unit test
+    (OSTDialectTests) checks that every such entry has one. Entries are
+    printed in this order and parsed in any order; a missing, repeated or
+    unknown entry is an error naming it.
+
+    ```mlir
+    #ost.model_info<vocab_size = 32000, num_layers = 22, num_kv_heads = 4,
+                    head_dim = 64, max_positions = 2048, k_bits = 4,
+                    v_bits = 4, k_clip = 1.0 : f32, v_clip = 0.95 : f32,
+                    embedding_bytes = 262144000>
+    ```
+  }];
+  let parameters = (ins "int64_t":$vocab_size, "int64_t":$num_layers,
+                        "int64_t":$num_kv_heads, "int64_t":$head_dim,
+                        "int64_t":$max_positions, "int64_t":$k_bits,
+                        "int64_t":$v_bits, "::mlir::FloatAttr":$k_clip,
+                        "::mlir::FloatAttr":$v_clip,
+                        "int64_t":$embedding_bytes);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The entry of ModelABI.def named `name` (`vocab_size`, `k_clip`, ...)
+    /// as a double (integers are exact below 2^53); std::nullopt for a name
+    /// that is not a parameter.
+    std::optional<double> lookup(::llvm::StringRef name) const;
+  }];
+}
+
 #endif // OST_DIALECT_OST_IR_OSTATTRS_TD

@@ -60,9 +60,9 @@ def OST_Dialect : Dialect {
 
     * `ost.quantization` (string, on a module): what the model is,
       "<method> <bits>", recorded by `ost-compile`.
-    * `ost.model_info` (dictionary, on a module): the sizes of the compiled
-      model that `convert-ost-to-cpu` records for the CPU backend; its
-      entries and their types are the runtime ABI's
+    * `ost.model_info` (`#ost.model_info`, on a module): the sizes of the
+      compiled model that `convert-ost-to-cpu` records for the CPU backend;
+      its parameters are the runtime ABI's entries
       (`runtime/include/ost/runtime/ModelABI.def`).
     * `ost.gpu_kernel` (nested symbol reference, on `ost.qlinear`): the NVVM
       kernel that computes it.
