@@ -7,11 +7,10 @@
 #include "ost/InitAll.h"
 
 #include "ost/Calibration/Passes.h"
-#include "ost/Conversion/OSTToNVVM/QLinearToNVVMPipeline.h"
 #include "ost/Conversion/Passes.h"
 #include "ost/Dialect/OST/IR/OSTDialect.h"
 #include "ost/Dialect/OST/Transforms/Passes.h"
-#include "ost/Pipelines/Pipelines.h"
+#include "ost/Pipelines/NamedPipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -27,7 +26,5 @@ void mlir::ost::registerAllPasses() {
   registerOSTPasses();
   registerOSTPipelines();
   registerOSTCalibrationPasses();
-  registerOSTMethodPipelines();
   registerOSTConversionPasses();
-  registerQLinearToNVVMPipeline();
 }

@@ -53,8 +53,7 @@ private:
     p.threads = o.threads;
   }
 
-  void addTransforms(llvm::ArrayRef<std::string> pairs,
-                     llvm::StringRef init);
+  void addTransforms(llvm::ArrayRef<std::string> pairs, RotationInit init);
   void addCalibration(const OSTCalibratePassOptions &method);
   void addQuantizers(bool useGPTQ);
   void addSmoothQuant();
@@ -68,7 +67,7 @@ private:
 /// values; online Hadamards before down_proj, and on Q/K when the KV cache
 /// is quantized.
 void MethodBuilder::addTransforms(llvm::ArrayRef<std::string> pairs,
-                                  llvm::StringRef init) {
+                                  RotationInit init) {
   OSTInsertTransformsPassOptions insert;
   insert.pairs = llvm::to_vector(pairs);
   insert.downHadamard = true;
@@ -76,7 +75,7 @@ void MethodBuilder::addTransforms(llvm::ArrayRef<std::string> pairs,
   pm.addPass(createOSTInsertTransformsPass(insert));
   pm.addPass(createOSTVerifyTransformPairsPass());
   OSTInitTransformsPassOptions initOptions;
-  initOptions.method = init.str();
+  initOptions.method = init;
   initOptions.seed = o.seed;
   pm.addPass(createOSTInitTransformsPass(initOptions));
 }
@@ -136,7 +135,7 @@ void MethodBuilder::addSmoothQuant() {
   pm.addPass(createOSTInsertTransformsPass(insert));
   pm.addPass(createOSTVerifyTransformPairsPass());
   OSTInitTransformsPassOptions init;
-  init.method = "identity";
+  init.method = RotationInit::Identity;
   pm.addPass(createOSTInitTransformsPass(init));
   OSTSmoothScalesPassOptions smooth;
   smooth.samples = o.samples;
@@ -164,12 +163,12 @@ void MethodBuilder::build() {
     return;
   case Method::QuaRot:
   case Method::QuaRotRTN:
-    addTransforms({"res", "ov"}, "hadamard");
+    addTransforms({"res", "ov"}, RotationInit::Hadamard);
     pm.addPass(createOSTFoldTransformsPass());
     addQuantizers(/*useGPTQ=*/o.method == Method::QuaRot);
     return;
   case Method::SpinQuant: {
-    addTransforms({"res", "ov"}, "hadamard");
+    addTransforms({"res", "ov"}, RotationInit::Hadamard);
     OSTCalibratePassOptions spin;
     spin.loss = ::ost::optim::LossKind::CrossEntropy;
     spin.optimizer = RotationOptimizer::CayleySGD;
@@ -181,7 +180,8 @@ void MethodBuilder::build() {
     return;
   }
   case Method::OSTQuant: {
-    addTransforms({"all"}, acts() ? "womi" : "hadamard");
+    addTransforms({"all"},
+                  acts() ? RotationInit::Womi : RotationInit::Hadamard);
     OSTCalibratePassOptions ost;
     ost.loss = ::ost::optim::LossKind::KLTop;
     ost.optimizer = RotationOptimizer::RiemannianAdam;

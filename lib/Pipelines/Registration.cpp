@@ -1,12 +1,15 @@
-//===- Registration.cpp - ost-opt's ost-method-<name> pipelines -----------===//
+//===- Registration.cpp - ost-opt's named pipelines -----------------------===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
-// Each method is registered from the same builder ost-compile runs; the
-// pipeline options are the method settings of CompileOptions.
+// ost-transform-pipeline, ost-qlinear-to-nvvm-pipeline, and one
+// ost-method-<name> per method, registered from the same builder
+// ost-compile runs; a method pipeline's options are the method settings of
+// CompileOptions, checked by verifyMethodOptions when the pipeline is parsed.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ost/Pipelines/NamedPipelines.h"
 #include "ost/Pipelines/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -81,19 +84,6 @@ struct MethodPipelineOptions
   }
 };
 
-/// Fails with `message` when run: how a pipeline whose options are invalid
-/// reports it (pipeline builders cannot fail).
-struct FailPass : public PassWrapper<FailPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FailPass)
-  explicit FailPass(std::string message) : message(std::move(message)) {}
-  StringRef getArgument() const override { return "ost-method-error"; }
-  void runOnOperation() override {
-    emitError(getOperation().getLoc()) << message;
-    signalPassFailure();
-  }
-  std::string message;
-};
-
 } // namespace
 
 void mlir::ost::registerOSTMethodPipelines() {
@@ -102,17 +92,40 @@ void mlir::ost::registerOSTMethodPipelines() {
     std::string description =
         ("The " + getMethodName(method) + " method (docs/Calibration.md)")
             .str();
-    PassPipelineRegistration<MethodPipelineOptions>(
-        name, description,
-        [method, name](OpPassManager &pm,
-                       const MethodPipelineOptions &options) {
-          CompileOptions o = options.toCompileOptions(method);
-          if (llvm::Error error = verifyMethodOptions(o)) {
-            pm.addPass(std::make_unique<FailPass>(
-                name + ": " + llvm::toString(std::move(error))));
-            return;
-          }
-          buildMethodPipeline(pm, o);
-        });
+    // PassPipelineRegistration's builders cannot fail; this one parses the
+    // options itself so that invalid ones are an error of the pipeline
+    // string, reported before anything runs.
+    auto build = [method, name](OpPassManager &pm, StringRef text,
+                                function_ref<LogicalResult(const Twine &)>
+                                    errorHandler) -> LogicalResult {
+      std::unique_ptr<MethodPipelineOptions> options =
+          MethodPipelineOptions::createFromString(text);
+      if (!options)
+        return failure();
+      CompileOptions o = options->toCompileOptions(method);
+      if (llvm::Error error = verifyMethodOptions(o))
+        return errorHandler(name + ": " + llvm::toString(std::move(error)));
+      buildMethodPipeline(pm, o);
+      return success();
+    };
+    registerPassPipeline(name, description, build,
+                         [](function_ref<void(const detail::PassOptions &)> print) {
+                           print(MethodPipelineOptions());
+                         });
   }
+}
+
+void mlir::ost::registerOSTPipelines() {
+  PassPipelineRegistration<TransformPipelineOptions>(
+      "ost-transform-pipeline",
+      "Fold norms, insert the OSTQuant transform pairs, initialize them and "
+      "fold them into the weights (with method=hadamard: QuaRot-style "
+      "rotation; the float model stays equivalent)",
+      buildTransformPipeline);
+  PassPipelineRegistration<QLinearToNVVMPipelineOptions>(
+      "ost-qlinear-to-nvvm-pipeline",
+      "generate the quantized linears' NVVM kernels and serialize them to "
+      "PTX or cubins",
+      buildQLinearToNVVMPipeline);
+  registerOSTMethodPipelines();
 }

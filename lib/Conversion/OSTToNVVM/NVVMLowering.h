@@ -21,7 +21,7 @@
 #ifndef OST_LIB_CONVERSION_OSTTONVVM_NVVMLOWERING_H
 #define OST_LIB_CONVERSION_OSTTONVVM_NVVMLOWERING_H
 
-#include "TargetInfo.h"
+#include "ost/Conversion/OSTToNVVM/TargetInfo.h"
 
 #include "ost/Dialect/OST/IR/OSTOps.h"
 

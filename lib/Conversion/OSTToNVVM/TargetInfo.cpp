@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TargetInfo.h"
+#include "ost/Conversion/OSTToNVVM/TargetInfo.h"
 
 using namespace mlir::ost::nvvm;
 

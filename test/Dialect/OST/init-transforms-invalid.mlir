@@ -2,8 +2,10 @@
 // RUN: not ost-opt %s --ost-init-transforms=method=spin --split-input-file 2>&1 | FileCheck %s --check-prefix=METHOD
 // RUN: not ost-opt %s --ost-init-transforms=scales=zero --split-input-file 2>&1 | FileCheck %s --check-prefix=SCALES
 
-// METHOD: error: unknown init method 'spin'; expected identity, hadamard, random-orthogonal or womi
-// SCALES: error: unknown scale init 'zero'; expected ones or random
+// Enum options: a value outside the list is refused when the pipeline is
+// parsed, before anything runs.
+// METHOD: for the --method option: Cannot find option named 'spin'!
+// SCALES: for the --scales option: Cannot find option named 'zero'!
 
 // No Hadamard matrix of order 6.
 func.func @negative_hadamard_size() {

@@ -16,7 +16,6 @@
 #include "ost/Dialect/OST/IR/OSTTypes.h"
 #include "ost/Support/Linalg.h"
 
-#include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
 
@@ -91,25 +90,21 @@ public:
 
   void runOnOperation() override {
     std::optional<InitMethod> forced;
-    if (!method.empty()) {
-      forced = llvm::StringSwitch<std::optional<InitMethod>>(method)
-                   .Case("identity", InitMethod::Identity)
-                   .Case("hadamard", InitMethod::Hadamard)
-                   .Case("random-orthogonal", InitMethod::RandomOrthogonal)
-                   .Case("random_orthogonal", InitMethod::RandomOrthogonal)
-                   .Case("womi", InitMethod::Womi)
-                   .Default(std::nullopt);
-      if (!forced) {
-        getOperation().emitError()
-            << "unknown init method '" << method
-            << "'; expected identity, hadamard, random-orthogonal or womi";
-        return signalPassFailure();
-      }
-    }
-    if (scales != "ones" && scales != "random") {
-      getOperation().emitError() << "unknown scale init '" << scales
-                                 << "'; expected ones or random";
-      return signalPassFailure();
+    switch (method) {
+    case RotationInit::FromParam:
+      break;
+    case RotationInit::Identity:
+      forced = InitMethod::Identity;
+      break;
+    case RotationInit::Hadamard:
+      forced = InitMethod::Hadamard;
+      break;
+    case RotationInit::RandomOrthogonal:
+      forced = InitMethod::RandomOrthogonal;
+      break;
+    case RotationInit::Womi:
+      forced = InitMethod::Womi;
+      break;
     }
     SmallVector<ParamOp> params;
     getOperation().walk([&](ParamOp p) {
@@ -210,7 +205,7 @@ OSTInitTransformsPass::initParam(ParamOp param,
   std::vector<double> values;
   if (auto scale = dyn_cast<ScaleType>(type)) {
     values.assign(scale.getDimension(), 1.0);
-    if (scales == "random") {
+    if (scales == ScaleInit::Random) {
       RandomStream rng(deriveSeed(paramSeed, param.getName()));
       for (double &v : values)
         v = std::exp(0.5 * rng.normal());

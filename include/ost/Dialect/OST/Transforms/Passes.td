@@ -163,8 +163,8 @@ def OSTInitTransformsPass : Pass<"ost-init-transforms", "ModuleOp"> {
     Sets the `value` of each `ost.param` that has none (or of every one with
     `overwrite`):
 
-    * `method` (rotations and block rotations; default: each parameter's own
-      `init` attribute): `identity`; `hadamard`, the random-sign Hadamard
+    * `method` (rotations and block rotations): `param` (default), each
+      parameter's own `init` attribute; `identity`; `hadamard`, the random-sign Hadamard
       `D·𝓗ᵀ` (per block for `R_ov`); `random-orthogonal`, a Haar-random
       orthogonal matrix (QR of a Gaussian matrix); `womi` (METHOD.md §3):
       for `R_res`, the eigenvectors `Q` of the covariance of the stacked rows
@@ -183,11 +183,14 @@ def OSTInitTransformsPass : Pass<"ost-init-transforms", "ModuleOp"> {
     Hadamard matrix of the parameter's size (an error otherwise).
   }];
   let options = [
-    Option<"method", "method", "std::string", /*default=*/"\"\"",
-           "Rotation init: identity, hadamard, random-orthogonal or womi "
-           "(default: each parameter's init attribute)">,
-    Option<"scales", "scales", "std::string", /*default=*/"\"ones\"",
-           "Scale init: ones or random">,
+    Option<"method", "method", "::mlir::ost::RotationInit",
+           /*default=*/"::mlir::ost::RotationInit::FromParam",
+           "Rotation init: param (each parameter's init attribute), "
+           "identity, hadamard, random-orthogonal or womi",
+           "::mlir::ost::getRotationInitValues()">,
+    Option<"scales", "scales", "::mlir::ost::ScaleInit",
+           /*default=*/"::mlir::ost::ScaleInit::Ones",
+           "Scale init: ones or random", "::mlir::ost::getScaleInitValues()">,
     Option<"seed", "seed", "uint64_t", /*default=*/"0",
            "Seed of the random streams">,
     Option<"overwrite", "overwrite", "bool", /*default=*/"false",

@@ -1,13 +1,11 @@
-//===- Pipelines.cpp - named pass pipelines -------------------------------===//
+//===- TransformPipeline.cpp - ost-transform-pipeline ---------------------===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ost/Dialect/OST/Transforms/Passes.h"
-
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
+#include "ost/Pipelines/NamedPipelines.h"
 
 using namespace mlir;
 using namespace mlir::ost;
@@ -27,13 +25,4 @@ void mlir::ost::buildTransformPipeline(OpPassManager &pm,
   init.seed = options.seed;
   pm.addPass(createOSTInitTransformsPass(init));
   pm.addPass(createOSTFoldTransformsPass());
-}
-
-void mlir::ost::registerOSTPipelines() {
-  PassPipelineRegistration<TransformPipelineOptions>(
-      "ost-transform-pipeline",
-      "Fold norms, insert the OSTQuant transform pairs, initialize them and "
-      "fold them into the weights (with method=hadamard: QuaRot-style "
-      "rotation; the float model stays equivalent)",
-      buildTransformPipeline);
 }

@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef OST_LIB_CONVERSION_OSTTONVVM_TARGETINFO_H
-#define OST_LIB_CONVERSION_OSTTONVVM_TARGETINFO_H
+#ifndef OST_CONVERSION_OSTTONVVM_TARGETINFO_H
+#define OST_CONVERSION_OSTTONVVM_TARGETINFO_H
 
 #include "llvm/ADT/StringRef.h"
 
@@ -60,4 +60,4 @@ private:
 
 } // namespace mlir::ost::nvvm
 
-#endif // OST_LIB_CONVERSION_OSTTONVVM_TARGETINFO_H
+#endif // OST_CONVERSION_OSTTONVVM_TARGETINFO_H

@@ -1,21 +1,18 @@
-//===- Pipeline.cpp - qlinear kernels to PTX / cubin ----------------------===//
+//===- NVVMPipeline.cpp - ost-qlinear-to-nvvm-pipeline --------------------===//
 //
 // Part of the ost project: OSTQuant as an MLIR compiler.
 //
 //===----------------------------------------------------------------------===//
 
-#include "ost/Conversion/OSTToNVVM/QLinearToNVVMPipeline.h"
-
-#include "TargetInfo.h"
-
+#include "ost/Conversion/OSTToNVVM/TargetInfo.h"
 #include "ost/Conversion/Passes.h"
+#include "ost/Pipelines/NamedPipelines.h"
 
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -48,12 +45,4 @@ void mlir::ost::buildQLinearToNVVMPipeline(
   binary.compilationTarget = options.format;
   binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
-}
-
-void mlir::ost::registerQLinearToNVVMPipeline() {
-  PassPipelineRegistration<QLinearToNVVMPipelineOptions>(
-      "ost-qlinear-to-nvvm-pipeline",
-      "generate the quantized linears' NVVM kernels and serialize them to "
-      "PTX or cubins",
-      buildQLinearToNVVMPipeline);
 }
