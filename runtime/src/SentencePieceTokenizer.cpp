@@ -11,6 +11,7 @@
 
 #include <sentencepiece_processor.h>
 
+#include <exception>
 #include <fstream>
 
 namespace ost::runtime {
@@ -20,7 +21,24 @@ namespace {
 class SentencePieceTokenizer final : public Tokenizer {
 public:
   bool load(const std::string &path, std::string &error) {
-    sentencepiece::util::Status status = processor.Load(path);
+    sentencepiece::util::Status status;
+    try {
+      status = processor.Load(path);
+    } catch (const std::exception &e) {
+      // Debian's libsentencepiece bundles its own protobuf; in a program
+      // that also loads libprotobuf.so (the ONNX importer: ost-run,
+      // ost-compile, ost-opt) it gets libprotobuf's symbols, whose version
+      // check throws (docs/Tokenizers.md).
+      error = path +
+              ": cannot load a SentencePiece model in a program that also "
+              "loads the ONNX importer's libprotobuf (Debian's "
+              "libsentencepiece carries an incompatible copy: " +
+              e.what() +
+              "); use the model's tokenizer.json instead (python -m "
+              "ost.export.hf writes one), or load the .model in a compiled "
+              "executable";
+      return false;
+    }
     if (!status.ok()) {
       error = path + ": cannot load SentencePiece model: " + status.ToString();
       return false;

@@ -629,7 +629,7 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run() {
       for (const auto &d : tt.shape().dim())
         params.push_back(
             builder.getStringAttr(d.has_dim_value() ? "" : d.dim_param()));
-      func.setArgAttr(i, "onnx.dim_params", builder.getArrayAttr(params));
+      func.setArgAttr(i, kDimParamsAttr, builder.getArrayAttr(params));
     }
   }
 

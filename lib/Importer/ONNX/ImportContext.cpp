@@ -241,7 +241,7 @@ mlir::ost::importer::reassociationFor(ArrayRef<SymDim> from,
 //===----------------------------------------------------------------------===//
 
 ImportContext::ImportContext(MLIRContext *ctx, const ImportOptions &options,
-                             LoadedModel &model)
+                             LoadedModel *model)
     : ctx(ctx), options(options), model(model), listener(*this) {}
 
 int64_t ImportContext::getOpsetVersion(StringRef domain) const {
@@ -504,9 +504,9 @@ Value ImportContext::createConstant(OpBuilder &builder, Location loc,
 }
 
 void ImportContext::adviseDone(ArrayRef<char> bytes) {
-  if (bytes.empty())
+  if (bytes.empty() || !model)
     return;
-  for (const auto &entry : model.dataFiles) {
+  for (const auto &entry : model->dataFiles) {
     const llvm::MemoryBuffer *file = entry.getValue().get();
     if (!file || file->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
       continue;

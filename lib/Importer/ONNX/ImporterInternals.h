@@ -172,12 +172,19 @@ private:
 /// State shared by all stages of one import.
 class ImportContext {
 public:
+  /// `model` is the model being imported; null when raising IR that was
+  /// imported earlier (the ost-raise-onnx pass): then there are no mapped
+  /// external-data files and no blobs of this context to release.
   ImportContext(MLIRContext *ctx, const ImportOptions &options,
-                LoadedModel &model);
+                LoadedModel *model);
 
   MLIRContext *getContext() const { return ctx; }
   const ImportOptions &getOptions() const { return options; }
-  LoadedModel &getModel() { return model; }
+  /// The model being imported (stage 1 only; asserts that there is one).
+  LoadedModel &getModel() {
+    assert(model && "no model: raising IR, not importing");
+    return *model;
+  }
   DimSymbols &getDims() { return dims; }
   ImportListener &getListener() { return listener; }
 
@@ -237,7 +244,7 @@ public:
 private:
   MLIRContext *ctx;
   const ImportOptions &options;
-  LoadedModel &model;
+  LoadedModel *model;
   DimSymbols dims;
   ImportListener listener;
   std::map<std::string, int64_t> opsets;
@@ -467,6 +474,34 @@ LogicalResult resolveAttentionMask(PatternRewriter &rewriter,
 
 /// Runs stage 2 on `module`.
 LogicalResult raiseToOST(ModuleOp module, ImportContext &ictx);
+/// Stage 3: one error per op still named `onnx.*` (the node, its op type and
+/// why it was not raised); fails if there is any.
+LogicalResult reportLeftovers(ModuleOp module, ImportContext &ictx);
+
+//===----------------------------------------------------------------------===//
+// Symbolic shapes on stage-1 IR (SymbolAnnotations.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Attribute names of the annotations: `onnx.dims` on a function argument
+/// and `onnx.result_dims` / `onnx.result_contents` on an op (one array per
+/// result). A dimension or element is an integer or a symbol's name: the
+/// model's `dim_param` name, or `?N` for a symbol the importer made.
+inline constexpr StringLiteral kArgDimsAttr = "onnx.dims";
+inline constexpr StringLiteral kResultDimsAttr = "onnx.result_dims";
+inline constexpr StringLiteral kResultContentsAttr = "onnx.result_contents";
+/// The model's `dim_param` names of a graph input ("" for static sizes and
+/// sizes without a name); read when an argument has no `onnx.dims`.
+inline constexpr StringLiteral kDimParamsAttr = "onnx.dim_params";
+
+/// Writes what `ictx` knows of the symbolic shapes and contents of the
+/// values of stage-1 IR onto it: only where a shape has symbols (a type's
+/// `?` alone would lose which sizes are equal) and for the contents of
+/// non-constant ops, so that raising the printed IR later sees what raising
+/// it now would.
+void annotateSymbols(ModuleOp module, ImportContext &ictx);
+/// Reads the annotations back into `ictx` and removes them. Fails on a
+/// malformed annotation (wrong rank, neither integer nor name).
+LogicalResult readSymbolAnnotations(ModuleOp module, ImportContext &ictx);
 
 /// Erases `onnx.*` ops and side-effect free ops without uses, transitively,
 /// and forgets their values in `ictx` (if given).

@@ -101,7 +101,8 @@ static StringRef defaultReason(StringRef type) {
   return "unsupported op";
 }
 
-static LogicalResult reportLeftovers(ModuleOp module, ImportContext &ictx) {
+LogicalResult mlir::ost::importer::reportLeftovers(ModuleOp module,
+                                                  ImportContext &ictx) {
   const OpRegistry &registry = OpRegistry::get();
   bool failedAny = false;
   module.walk([&](Operation *op) {
@@ -153,7 +154,7 @@ mlir::ost::importONNXBuffer(StringRef buffer, StringRef bufferName,
       readModel(buffer, bufferName, options, fileLoc);
   if (failed(model))
     return failure();
-  ImportContext ictx(&context, options, **model);
+  ImportContext ictx(&context, options, model->get());
   FailureOr<OwningOpRef<ModuleOp>> module = importGraph(ictx);
   // Blobs the result does not reference (all of them on failure) are freed
   // before returning.
@@ -167,6 +168,7 @@ mlir::ost::importONNXBuffer(StringRef buffer, StringRef bufferName,
   if (!options.raise) {
     // The generic ops need unregistered dialects to verify and print.
     restore.release();
+    annotateSymbols(**module, ictx);
     if (failed(verify(**module)))
       return fail();
     ictx.releaseUnusedBlobs(**module);
