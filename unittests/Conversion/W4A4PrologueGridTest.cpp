@@ -11,16 +11,23 @@
 // (x + 1.5·2^23) − 1.5·2^23 (no other rounding instruction). It then
 // evaluates the emitted scalar steps with the constants read from the IR and
 // compares scale and zero point with numerics::QuantGrid::compute bit for
-// bit, so the two cannot drift apart silently.
+// bit, so the two cannot drift apart silently. The fused Hadamard's FWHT is
+// checked the same way against ost/Numerics/HadamardApply.h: its stages'
+// index arithmetic, read from the IR, must pair the elements fwhtStage
+// pairs (a + b at the lower index, a − b at the upper), and the
+// normalization must be the header's 1/sqrt(n) multiply.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ost/InitAll.h"
+#include "ost/Numerics/HadamardApply.h"
 #include "ost/Numerics/QuantGrid.h"
 #include "ost/Numerics/Rounding.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -85,6 +92,21 @@ bool isMagicRound(Value v) {
     return false;
   auto add = sub.getLhs().getDefiningOp<arith::AddFOp>();
   return add && isConstant(add.getRhs(), numerics::kRoundMagic);
+}
+
+/// The integer value of an index constant.
+std::optional<int64_t> constantIndex(Value v) {
+  return getConstantIntValue(v);
+}
+
+/// The byte offset a shared-memory access uses (KernelBuilder::sharedPtr:
+/// a GEP of the base by index_cast(offset)).
+Value sharedOffset(Value ptr) {
+  auto gep = ptr.getDefiningOp<LLVM::GEPOp>();
+  if (!gep || gep.getDynamicIndices().size() != 1)
+    return {};
+  auto cast = gep.getDynamicIndices()[0].getDefiningOp<arith::IndexCastOp>();
+  return cast ? cast.getIn() : Value();
 }
 
 class W4A4PrologueGridTest : public ::testing::Test {
@@ -205,6 +227,94 @@ TEST_F(W4A4PrologueGridTest, LevelsFollowTheHeader) {
     ++clamps;
   });
   EXPECT_EQ(clamps, 1);
+}
+
+// The FWHT: one stage per power of two h < k, pairing i = (p >> log h) <<
+// (log h + 1) | (p & (h − 1)) with i + h, storing a + b at i and a − b at
+// i + h; evaluated with the IR's constants, it equals numerics::fwht bit for
+// bit, and the result is multiplied by numerics::hadamardScale.
+TEST_F(W4A4PrologueGridTest, HadamardFollowsTheHeader) {
+  constexpr int64_t k = 256;
+  struct Stage {
+    int64_t shr, shl, mask;
+  };
+  std::vector<Stage> stages;
+  kernel.walk([&](arith::OrIOp orOp) {
+    auto shl = orOp.getLhs().getDefiningOp<arith::ShLIOp>();
+    auto andOp = orOp.getRhs().getDefiningOp<arith::AndIOp>();
+    if (!shl || !andOp)
+      return;
+    auto shr = shl.getLhs().getDefiningOp<arith::ShRUIOp>();
+    ASSERT_TRUE(shr) << "the stage's high part is not (p >> a) << b";
+    EXPECT_EQ(shr.getLhs(), andOp.getLhs()) << "high and low of different p";
+    std::optional<int64_t> a = constantIndex(shr.getRhs()),
+                           b = constantIndex(shl.getRhs()),
+                           mask = constantIndex(andOp.getRhs());
+    ASSERT_TRUE(a && b && mask);
+    stages.push_back({*a, *b, *mask});
+
+    // The butterfly: loads at offI = base + 4·i and offJ = offI + 4h, then
+    // stores of a + b at offI and a − b at offJ, in this order.
+    SmallVector<LLVM::LoadOp> loads;
+    SmallVector<LLVM::StoreOp> stores;
+    for (Operation &op : *orOp->getBlock()) {
+      if (auto load = dyn_cast<LLVM::LoadOp>(op))
+        loads.push_back(load);
+      if (auto store = dyn_cast<LLVM::StoreOp>(op))
+        stores.push_back(store);
+    }
+    ASSERT_EQ(loads.size(), 2u);
+    ASSERT_EQ(stores.size(), 2u);
+    Value offI = sharedOffset(loads[0].getAddr());
+    Value offJ = sharedOffset(loads[1].getAddr());
+    ASSERT_TRUE(offI && offJ);
+    auto plusH = offJ.getDefiningOp<arith::AddIOp>();
+    ASSERT_TRUE(plusH && plusH.getLhs() == offI);
+    EXPECT_EQ(constantIndex(plusH.getRhs()), 4 * (*mask + 1));
+    auto scaled = offI.getDefiningOp<arith::AddIOp>();
+    ASSERT_TRUE(scaled);
+    auto times4 = scaled.getRhs().getDefiningOp<arith::MulIOp>();
+    ASSERT_TRUE(times4 && times4.getLhs() == orOp.getResult() &&
+                constantIndex(times4.getRhs()) == 4);
+    auto sum = stores[0].getValue().getDefiningOp<arith::AddFOp>();
+    auto diff = stores[1].getValue().getDefiningOp<arith::SubFOp>();
+    ASSERT_TRUE(sum && diff);
+    EXPECT_EQ(sum.getLhs(), loads[0].getResult());
+    EXPECT_EQ(sum.getRhs(), loads[1].getResult());
+    EXPECT_EQ(diff.getLhs(), loads[0].getResult());
+    EXPECT_EQ(diff.getRhs(), loads[1].getResult());
+    EXPECT_EQ(sharedOffset(stores[0].getAddr()), offI);
+    EXPECT_EQ(sharedOffset(stores[1].getAddr()), offJ);
+  });
+  ASSERT_EQ(stages.size(), 8u) << "one stage per power of two below " << k;
+
+  std::mt19937 gen(11);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> ir(k), want(k);
+  for (int64_t i = 0; i < k; ++i)
+    ir[i] = want[i] = dist(gen);
+  for (const Stage &st : stages)
+    for (int64_t p = 0; p < k / 2; ++p) {
+      int64_t i = ((p >> st.shr) << st.shl) | (p & st.mask);
+      int64_t j = i + st.mask + 1;
+      float a = ir[i], b = ir[j];
+      ir[i] = a + b;
+      ir[j] = a - b;
+    }
+  numerics::fwht(want.data(), k);
+  for (int64_t i = 0; i < k; ++i)
+    ASSERT_TRUE(sameBits(ir[i], want[i])) << "element " << i;
+
+  // The normalization: the loads of the transformed row times a broadcast
+  // of the header's 1/sqrt(k).
+  const float scale = numerics::hadamardScale<float>(k);
+  int normalized = 0;
+  kernel.walk([&](arith::MulFOp mul) {
+    if (isa<VectorType>(mul.getType()) && mul.getLhs().getDefiningOp<LLVM::LoadOp>() &&
+        isConstant(mul.getRhs(), scale))
+      ++normalized;
+  });
+  EXPECT_GE(normalized, 1) << "no load times 1/sqrt(" << k << ")";
 }
 
 // No other rounding and no reciprocal of the scale.
