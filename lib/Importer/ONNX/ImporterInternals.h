@@ -449,6 +449,22 @@ protected:
   ImportContext &ictx;
 };
 
+/// A pattern on a commutative binary op (Add, Mul) with one result: tries
+/// matchOrdered(op, a, b) with the operands in both orders, first as given.
+class CommutativeONNXPattern : public ONNXRewritePattern {
+public:
+  using ONNXRewritePattern::ONNXRewritePattern;
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const final;
+
+protected:
+  /// Matches and rewrites `op` with `a` taken as its first operand and `b`
+  /// as its second; failure leaves the IR unchanged.
+  virtual LogicalResult matchOrdered(Operation *op, Value a, Value b,
+                                     PatternRewriter &rewriter) const = 0;
+};
+
 /// RoPE helpers shared by the decomposed and the fused forms
 /// (RaiseRope.cpp). The half table [N, Dh/2] of a rotate-half table
 /// [1.., N, Dh] (the first half of every row), or of an interleaved one (its

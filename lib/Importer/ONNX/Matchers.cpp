@@ -55,6 +55,16 @@ StringRef mlir::ost::importer::getONNXType(Operation *op) {
   return op->getName().getStringRef().drop_front(kONNXPrefix.size());
 }
 
+LogicalResult
+CommutativeONNXPattern::matchAndRewrite(Operation *op,
+                                        PatternRewriter &rewriter) const {
+  Value a = getONNXInput(op, 0), b = getONNXInput(op, 1);
+  if (!a || !b || op->getNumResults() != 1)
+    return failure();
+  return success(succeeded(matchOrdered(op, a, b, rewriter)) ||
+                 succeeded(matchOrdered(op, b, a, rewriter)));
+}
+
 StringRef mlir::ost::importer::getNodeName(Operation *op) {
   if (auto name = dyn_cast<NameLoc>(op->getLoc()))
     return name.getName().getValue();

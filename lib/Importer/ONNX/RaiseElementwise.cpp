@@ -32,26 +32,19 @@ RankedTensorType floatTensor(Value v) {
 //   %s = onnx.Sigmoid(%x)   %y = onnx.Mul(%x, %s)
 // ->
 //   %y = ost.silu %x
-struct MulSigmoidToSiLU final : ONNXRewritePattern {
+struct MulSigmoidToSiLU final : CommutativeONNXPattern {
   MulSigmoidToSiLU(ImportContext &ictx)
-      : ONNXRewritePattern("Mul", ictx, /*benefit=*/2) {}
+      : CommutativeONNXPattern("Mul", ictx, /*benefit=*/2) {}
 
-  LogicalResult matchAndRewrite(Operation *op,
-                                PatternRewriter &rewriter) const override {
-    Value a = getONNXInput(op, 0), b = getONNXInput(op, 1);
-    if (!a || !b || op->getNumResults() != 1)
+  LogicalResult matchOrdered(Operation *op, Value a, Value b,
+                             PatternRewriter &rewriter) const override {
+    Operation *sigmoid = getONNXDef(skipPassThrough(b), "Sigmoid");
+    Value x = skipPassThrough(a);
+    if (!sigmoid || skipPassThrough(getONNXInput(sigmoid, 0)) != x ||
+        !floatTensor(x))
       return failure();
-    for (int swap = 0; swap < 2; ++swap, std::swap(a, b)) {
-      Operation *sigmoid = getONNXDef(skipPassThrough(b), "Sigmoid");
-      Value x = skipPassThrough(a);
-      if (!sigmoid || skipPassThrough(getONNXInput(sigmoid, 0)) != x ||
-          !floatTensor(x))
-        continue;
-      Value silu = SiLUOp::create(rewriter, op->getLoc(), x);
-      if (succeeded(replaceWithCast(rewriter, op, silu)))
-        return success();
-    }
-    return failure();
+    Value silu = SiLUOp::create(rewriter, op->getLoc(), x);
+    return replaceWithCast(rewriter, op, silu);
   }
 };
 

@@ -332,36 +332,28 @@ struct GemmToLinear final : ONNXRewritePattern {
 //   %l = ost.linear %x, %w   %y = onnx.Add(%l, %b)   // %b : [N]
 // ->
 //   %y = ost.linear %x, %w bias %b
-struct AbsorbLinearBias final : ONNXRewritePattern {
-  AbsorbLinearBias(ImportContext &ictx) : ONNXRewritePattern("Add", ictx) {}
+struct AbsorbLinearBias final : CommutativeONNXPattern {
+  AbsorbLinearBias(ImportContext &ictx) : CommutativeONNXPattern("Add", ictx) {}
 
-  LogicalResult matchAndRewrite(Operation *op,
-                                PatternRewriter &rewriter) const override {
-    Value a = getONNXInput(op, 0), b = getONNXInput(op, 1);
-    if (!a || !b || op->getNumResults() != 1)
+  LogicalResult matchOrdered(Operation *op, Value a, Value b,
+                             PatternRewriter &rewriter) const override {
+    auto linear = skipPassThrough(a).getDefiningOp<LinearOp>();
+    if (!linear || linear.getBias() || !linear->hasOneUse())
       return failure();
-    for (int swap = 0; swap < 2; ++swap, std::swap(a, b)) {
-      auto linear = skipPassThrough(a).getDefiningOp<LinearOp>();
-      if (!linear || linear.getBias() || !linear->hasOneUse())
-        continue;
-      auto bType = dyn_cast<RankedTensorType>(b.getType());
-      RankedTensorType lType = linear.getType();
-      int64_t n = linear.getWeight().getType().getDimSize(0);
-      if (!bType || bType.getRank() > lType.getRank() ||
-          ShapedType::isDynamic(n) || lType.getShape().back() != n)
-        continue;
-      Value bias =
-          asVector(rewriter, op->getLoc(), b, n, lType.getElementType());
-      if (!bias)
-        continue;
-      Value result =
-          LinearOp::create(rewriter, linear.getLoc(), lType, linear.getInput(),
-                           linear.getWeight(), bias, linear.getRoleAttr(),
-                           linear.getLayerAttr());
-      if (succeeded(replaceWithCast(rewriter, op, result)))
-        return success();
-    }
-    return failure();
+    auto bType = dyn_cast<RankedTensorType>(b.getType());
+    RankedTensorType lType = linear.getType();
+    int64_t n = linear.getWeight().getType().getDimSize(0);
+    if (!bType || bType.getRank() > lType.getRank() ||
+        ShapedType::isDynamic(n) || lType.getShape().back() != n)
+      return failure();
+    Value bias = asVector(rewriter, op->getLoc(), b, n, lType.getElementType());
+    if (!bias)
+      return failure();
+    Value result =
+        LinearOp::create(rewriter, linear.getLoc(), lType, linear.getInput(),
+                         linear.getWeight(), bias, linear.getRoleAttr(),
+                         linear.getLayerAttr());
+    return replaceWithCast(rewriter, op, result);
   }
 };
 

@@ -160,33 +160,26 @@ struct RMSNormCore final : ONNXRewritePattern {
 //   %n = ost.rms_norm %x  %y = onnx.Mul(%n, %gamma)
 // ->
 //   %y = ost.rms_norm %x weight %gamma
-struct AbsorbNormWeight final : ONNXRewritePattern {
-  AbsorbNormWeight(ImportContext &ictx) : ONNXRewritePattern("Mul", ictx) {}
+struct AbsorbNormWeight final : CommutativeONNXPattern {
+  AbsorbNormWeight(ImportContext &ictx) : CommutativeONNXPattern("Mul", ictx) {}
 
-  LogicalResult matchAndRewrite(Operation *op,
-                                PatternRewriter &rewriter) const override {
-    Value a = getONNXInput(op, 0), b = getONNXInput(op, 1);
-    if (!a || !b || op->getNumResults() != 1)
+  LogicalResult matchOrdered(Operation *op, Value a, Value b,
+                             PatternRewriter &rewriter) const override {
+    auto norm = skipPassThrough(a).getDefiningOp<RMSNormOp>();
+    if (!norm || norm.getWeight() || !norm->hasOneUse())
       return failure();
-    for (int swap = 0; swap < 2; ++swap, std::swap(a, b)) {
-      auto norm = skipPassThrough(a).getDefiningOp<RMSNormOp>();
-      if (!norm || norm.getWeight() || !norm->hasOneUse())
-        continue;
-      RankedTensorType nType = norm.getType();
-      auto gType = dyn_cast<RankedTensorType>(b.getType());
-      int64_t n = nType.getShape().back();
-      // A static match: otherwise Mul could broadcast a size-1 dimension.
-      if (!gType || gType.getRank() > nType.getRank() ||
-          ShapedType::isDynamic(n))
-        continue;
-      Value weight =
-          asVector(rewriter, op->getLoc(), b, n, nType.getElementType());
-      if (!weight)
-        continue;
-      return replaceWithNorm(rewriter, op, norm.getInput(), weight,
-                             norm.getEpsilon().convertToDouble());
-    }
-    return failure();
+    RankedTensorType nType = norm.getType();
+    auto gType = dyn_cast<RankedTensorType>(b.getType());
+    int64_t n = nType.getShape().back();
+    // A static match: otherwise Mul could broadcast a size-1 dimension.
+    if (!gType || gType.getRank() > nType.getRank() || ShapedType::isDynamic(n))
+      return failure();
+    Value weight =
+        asVector(rewriter, op->getLoc(), b, n, nType.getElementType());
+    if (!weight)
+      return failure();
+    return replaceWithNorm(rewriter, op, norm.getInput(), weight,
+                           norm.getEpsilon().convertToDouble());
   }
 };
 

@@ -426,38 +426,33 @@ namespace {
 //   %c = tensor.extract_slice %cosHalf[0, 0] [T, h] [1, 1]   (or ost.embedding
 //        of the half table by the position ids)
 //   %y = ost.transpose (ost.rope %t, %c, %s) [0, 2, 1, 3]
-struct RotateHalfRope final : ONNXRewritePattern {
+struct RotateHalfRope final : CommutativeONNXPattern {
   RotateHalfRope(ImportContext &ictx)
-      : ONNXRewritePattern("Add", ictx, /*benefit=*/3) {}
+      : CommutativeONNXPattern("Add", ictx, /*benefit=*/3) {}
 
-  LogicalResult matchAndRewrite(Operation *op,
-                                PatternRewriter &rewriter) const override {
-    Value a = getONNXInput(op, 0), b = getONNXInput(op, 1);
-    if (!a || !b || op->getNumResults() != 1)
+  LogicalResult matchOrdered(Operation *op, Value a, Value b,
+                             PatternRewriter &rewriter) const override {
+    Value m1a, m1b, m2a, m2b;
+    if (!matchMul(skipPassThrough(a), m1a, m1b) ||
+        !matchMul(skipPassThrough(b), m2a, m2b))
       return failure();
-    for (int swap = 0; swap < 2; ++swap, std::swap(a, b)) {
-      Value m1a, m1b, m2a, m2b;
-      if (!matchMul(skipPassThrough(a), m1a, m1b) ||
-          !matchMul(skipPassThrough(b), m2a, m2b))
-        continue;
-      for (int s2 = 0; s2 < 2; ++s2, std::swap(m2a, m2b)) {
-        RopeLayout layout = RopeLayout::RotateHalf;
-        Value q = matchRotateHalf(ictx, m2a);
-        if (!q) {
-          q = matchRotateEveryTwo(ictx, m2a);
-          layout = RopeLayout::Interleaved;
-        }
-        if (!q)
-          continue;
-        Value cosT;
-        if (skipPassThrough(m1a) == q)
-          cosT = m1b;
-        else if (skipPassThrough(m1b) == q)
-          cosT = m1a;
-        else
-          continue;
-        return rewrite(op, rewriter, q, cosT, m2b, layout);
+    for (int s2 = 0; s2 < 2; ++s2, std::swap(m2a, m2b)) {
+      RopeLayout layout = RopeLayout::RotateHalf;
+      Value q = matchRotateHalf(ictx, m2a);
+      if (!q) {
+        q = matchRotateEveryTwo(ictx, m2a);
+        layout = RopeLayout::Interleaved;
       }
+      if (!q)
+        continue;
+      Value cosT;
+      if (skipPassThrough(m1a) == q)
+        cosT = m1b;
+      else if (skipPassThrough(m1b) == q)
+        cosT = m1a;
+      else
+        continue;
+      return rewrite(op, rewriter, q, cosT, m2b, layout);
     }
     return failure();
   }

@@ -83,29 +83,25 @@ uint64_t blockSeed(ParamOp param, uint64_t paramSeed, int64_t block,
   return deriveSeed(paramSeed, streamName);
 }
 
+/// The init method `choice` forces on every rotation; none for `param`.
+std::optional<InitMethod> toInitMethod(RotationInit choice) {
+  switch (choice) {
+  case RotationInit::FromParam: return std::nullopt;
+  case RotationInit::Identity: return InitMethod::Identity;
+  case RotationInit::Hadamard: return InitMethod::Hadamard;
+  case RotationInit::RandomOrthogonal: return InitMethod::RandomOrthogonal;
+  case RotationInit::Womi: return InitMethod::Womi;
+  }
+  llvm_unreachable("unknown RotationInit");
+}
+
 class OSTInitTransformsPass final
     : public impl::OSTInitTransformsPassBase<OSTInitTransformsPass> {
 public:
   using Base::Base;
 
   void runOnOperation() override {
-    std::optional<InitMethod> forced;
-    switch (method) {
-    case RotationInit::FromParam:
-      break;
-    case RotationInit::Identity:
-      forced = InitMethod::Identity;
-      break;
-    case RotationInit::Hadamard:
-      forced = InitMethod::Hadamard;
-      break;
-    case RotationInit::RandomOrthogonal:
-      forced = InitMethod::RandomOrthogonal;
-      break;
-    case RotationInit::Womi:
-      forced = InitMethod::Womi;
-      break;
-    }
+    std::optional<InitMethod> forced = toInitMethod(method);
     SmallVector<ParamOp> params;
     getOperation().walk([&](ParamOp p) {
       if (overwrite || !p.getValue())
