@@ -13,15 +13,53 @@
 #include "ost/runtime/Corpus.h"
 #include "ost/runtime/Tokenizer.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <cerrno>
 #include <fstream>
 
 namespace ost::runtime {
+
+namespace {
+
+/// Writes `size` bytes to `path` all or nothing: a temporary file beside
+/// it, renamed over it once complete (a full disk or a missing folder leave
+/// no partial file and any previous file as it was). "" or the message.
+std::string writeFileAtomically(const std::string &path, const void *data,
+                                size_t size) {
+  // A device or pipe (/dev/null, /dev/stdout) is written in place.
+  struct stat st;
+  bool special = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  std::string temp =
+      special ? path : path + ".tmp-" + std::to_string(::getpid());
+  FILE *f = std::fopen(temp.c_str(), "wb");
+  if (!f)
+    return "cannot write '" + path + "': " + std::strerror(errno);
+  bool ok = std::fwrite(data, 1, size, f) == size;
+  int err = ok ? 0 : errno;
+  if (std::fclose(f) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && !special && std::rename(temp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    if (!special)
+      std::remove(temp.c_str());
+    return "cannot write '" + path + "': " + std::strerror(err);
+  }
+  return "";
+}
+
+} // namespace
 
 namespace {
 
@@ -232,12 +270,10 @@ int runLogits(const ostrt_model_info &info, const Options &options) {
               sum, static_cast<long long>(argmax(last, vocab)));
   if (options.has("out")) {
     std::string path = options.get("out");
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char *>(logits.data()),
-              static_cast<std::streamsize>(logits.size() * sizeof(float)));
-    out.close();
-    if (!out)
-      return reportError(path + ": cannot write the logits");
+    std::string error = writeFileAtomically(
+        path, logits.data(), logits.size() * sizeof(float));
+    if (!error.empty())
+      return reportError(error);
   }
   return 0;
 }

@@ -32,6 +32,7 @@
 #include "ost/Pipelines/Pipelines.h"
 #include "ost/Target/CPU/CPUBackend.h"
 #include "ost/Tools/ModelLoader.h"
+#include "ost/Tools/OutputFile.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -46,7 +47,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -162,14 +162,14 @@ std::string toIdentifier(llvm::StringRef name) {
 
 /// Writes `text` to `path` through a temporary file (all or nothing).
 bool writeFileAtomically(const std::string &path, llvm::StringRef text) {
-  std::string error;
-  auto file = openOutputFile(path, &error);
-  if (!file) {
-    llvm::errs() << "ost-compile: " << error << "\n";
+  if (llvm::Error err =
+          mlir::ost::writeOutputFile(path, [&](llvm::raw_ostream &os) {
+            os << text;
+            return llvm::Error::success();
+          })) {
+    llvm::errs() << "ost-compile: " << llvm::toString(std::move(err)) << "\n";
     return false;
   }
-  file->os() << text;
-  file->keep();
   return true;
 }
 
@@ -321,14 +321,11 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
-  // Open a text output first so a bad path fails before minutes of work.
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output;
-  if (phase <= Phase::LLVMIR) {
-    output = openOutputFile(outputPath, &error);
-    if (!output)
-      return fail(error);
-  }
+  // Check a text output first so a bad path fails before minutes of work
+  // (it is written all or nothing at the end: OutputFile.h).
+  if (phase <= Phase::LLVMIR)
+    if (llvm::Error err = mlir::ost::checkOutputWritable(outputPath))
+      return fail(llvm::toString(std::move(err)));
   std::string modelPath = inputPath;
   if (::ost::compile::getHFSourceKind(inputPath) !=
       ::ost::compile::HFSourceKind::None) {
@@ -368,14 +365,17 @@ int main(int argc, char **argv) {
     return fail("lowering to the LLVM dialect failed; no output written");
 
   if (phase <= Phase::LLVM) {
-    if (emitBytecode) {
-      if (failed(writeBytecodeToFile(*module, output->os())))
-        return fail("cannot write bytecode");
-    } else {
-      module->print(output->os());
-      output->os() << "\n";
-    }
-    output->keep();
+    if (llvm::Error err = mlir::ost::writeOutputFile(
+            outputPath, [&](llvm::raw_ostream &os) -> llvm::Error {
+              if (!emitBytecode) {
+                module->print(os);
+                os << "\n";
+              } else if (failed(writeBytecodeToFile(*module, os))) {
+                return llvm::createStringError("cannot write bytecode");
+              }
+              return llvm::Error::success();
+            }))
+      return fail(llvm::toString(std::move(err)) + "; no output written");
   } else {
     mlir::ost::CPUBackendOptions backend;
     backend.cpu = options.cpu;
@@ -395,8 +395,12 @@ int main(int argc, char **argv) {
     // The MLIR module (and its weights) is no longer needed.
     module = nullptr;
     if (phase == Phase::LLVMIR) {
-      llvmModule->print(output->os(), nullptr);
-      output->keep();
+      if (llvm::Error err = mlir::ost::writeOutputFile(
+              outputPath, [&](llvm::raw_ostream &os) {
+                llvmModule->print(os, nullptr);
+                return llvm::Error::success();
+              }))
+        return fail(llvm::toString(std::move(err)) + "; no output written");
     } else if (int rc = emitBinaries(*llvmModule, phase, options.emit, backend)) {
       return rc;
     }

@@ -38,6 +38,7 @@
 #include "ost/Executor/Executor.h"
 #include "ost/InitAll.h"
 #include "ost/Tools/ModelLoader.h"
+#include "ost/Tools/OutputFile.h"
 #include "ost/runtime/Corpus.h"
 #include "ost/runtime/Tokenizer.h"
 
@@ -481,8 +482,7 @@ std::vector<mlir::ost::QSURVariant> getQSURVariants() {
 
 int analyzeQSUR(ModuleOp model,
                 llvm::ArrayRef<mlir::ost::QSURVariant> variants,
-                const std::vector<rt::Window> &windows,
-                llvm::raw_fd_ostream &out) {
+                const std::vector<rt::Window> &windows) {
   std::vector<std::vector<int32_t>> inputs;
   int64_t tokens = 0;
   for (const rt::Window &w : windows) {
@@ -531,12 +531,12 @@ int analyzeQSUR(ModuleOp model,
                                         start)
               .count());
   }
-  out << llvm::formatv("{0:2}", report.toJSON()) << "\n";
-  out.flush();
-  if (out.has_error()) {
-    llvm::errs() << "ost-run: " << outPath << ": " << out.error().message()
-                 << "\n";
-    out.clear_error();
+  if (llvm::Error err =
+          mlir::ost::writeOutputFile(outPath, [&](llvm::raw_ostream &out) {
+            out << llvm::formatv("{0:2}", report.toJSON()) << "\n";
+            return llvm::Error::success();
+          })) {
+    llvm::errs() << "ost-run: " << llvm::toString(std::move(err)) << "\n";
     return 1;
   }
   report.printTable(llvm::outs());
@@ -560,16 +560,16 @@ int dumpLogits(mlir::ost::Executor &exec, const rt::Tokenizer *tok) {
   llvm::outs() << "shape: " << ids.size() << "x" << vocab << "\n"
                << llvm::format("sum: %.6f\n", sum) << "argmax_last: " << argmax
                << "\n";
-  if (!outPath.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream out(outPath, ec);
-    if (ec) {
-      llvm::errs() << "ost-run: " << outPath << ": " << ec.message() << "\n";
+  if (!outPath.empty())
+    if (llvm::Error err = mlir::ost::writeOutputFile(
+            outPath, [&](llvm::raw_ostream &out) {
+              out.write(reinterpret_cast<const char *>(data),
+                        logits->getNumElements() * sizeof(float));
+              return llvm::Error::success();
+            })) {
+      llvm::errs() << "ost-run: " << llvm::toString(std::move(err)) << "\n";
       return 1;
     }
-    out.write(reinterpret_cast<const char *>(data),
-              logits->getNumElements() * sizeof(float));
-  }
   return 0;
 }
 
@@ -604,7 +604,6 @@ int main(int argc, char **argv) {
     return 1;
   }
   std::vector<mlir::ost::QSURVariant> variants;
-  std::unique_ptr<llvm::raw_fd_ostream> qsurOut;
   if (qsurCmd) {
     variants = getQSURVariants();
     if (variants.empty())
@@ -613,10 +612,9 @@ int main(int argc, char **argv) {
       llvm::errs() << "ost-run: qsur needs --out for the JSON report\n";
       return 1;
     }
-    std::error_code ec;
-    qsurOut = std::make_unique<llvm::raw_fd_ostream>(outPath, ec);
-    if (ec) {
-      llvm::errs() << "ost-run: " << outPath << ": " << ec.message() << "\n";
+    // Written all or nothing at the end; a bad path fails now.
+    if (llvm::Error err = mlir::ost::checkOutputWritable(outPath)) {
+      llvm::errs() << "ost-run: " << llvm::toString(std::move(err)) << "\n";
       return 1;
     }
   }
@@ -648,7 +646,7 @@ int main(int argc, char **argv) {
     std::vector<rt::Window> windows = readWindows(*tok);
     if (windows.empty())
       return 1;
-    return analyzeQSUR(*module, variants, windows, *qsurOut);
+    return analyzeQSUR(*module, variants, windows);
   }
   mlir::ost::ExecutorOptions options;
   options.numThreads = threads;
