@@ -7,6 +7,7 @@
 #include "ost/runtime/Tokenizer.h"
 
 #include <cstdio>
+#include <queue>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -125,6 +126,74 @@ int32_t Llama2cTokenizer::lookup(std::string_view piece) const {
   return it == ids.end() ? -1 : it->second;
 }
 
+/// llama2.c's merge rule: repeatedly merge the adjacent pair whose
+/// concatenation is in the vocabulary with the highest score (the leftmost
+/// of equal scores; scores must exceed -1e30) until none is. Done with a
+/// heap of candidate pairs over a linked list of symbols, lazily dropping
+/// pairs a merge invalidated: O(n log n) instead of llama2.c's O(n^2)
+/// rescans, with the same merges in the same order.
+void Llama2cTokenizer::mergePairs(std::vector<int32_t> &body) const {
+  const size_t n = body.size();
+  if (n < 2)
+    return;
+  struct Symbol {
+    int32_t id;
+    int64_t prev, next; // -1: none
+    uint32_t version;
+  };
+  struct Candidate {
+    float score;
+    int64_t left, right;
+    uint32_t leftVersion, rightVersion;
+    int32_t merged;
+  };
+  // The heap's top is the highest score, then the leftmost.
+  auto after = [](const Candidate &a, const Candidate &b) {
+    return a.score < b.score || (a.score == b.score && a.left > b.left);
+  };
+  std::vector<Symbol> symbols(n);
+  for (size_t i = 0; i < n; ++i)
+    symbols[i] = {body[i], static_cast<int64_t>(i) - 1,
+                  i + 1 < n ? static_cast<int64_t>(i + 1) : -1, 0};
+  std::priority_queue<Candidate, std::vector<Candidate>, decltype(after)>
+      heap(after);
+  std::string merged;
+  auto consider = [&](int64_t left) {
+    int64_t right = left < 0 ? -1 : symbols[left].next;
+    if (right < 0)
+      return;
+    merged = pieces[symbols[left].id];
+    merged += pieces[symbols[right].id];
+    int32_t id = lookup(merged);
+    if (id >= 0 && scores[id] > -1e30f)
+      heap.push({scores[id], left, right, symbols[left].version,
+                 symbols[right].version, id});
+  };
+  for (size_t i = 0; i + 1 < n; ++i)
+    consider(static_cast<int64_t>(i));
+  std::vector<bool> dead(n, false);
+  while (!heap.empty()) {
+    Candidate c = heap.top();
+    heap.pop();
+    Symbol &l = symbols[c.left];
+    if (dead[c.left] || dead[c.right] || l.next != c.right ||
+        l.version != c.leftVersion ||
+        symbols[c.right].version != c.rightVersion)
+      continue; // a merge changed one of the two symbols
+    l.id = c.merged;
+    ++l.version;
+    dead[c.right] = true;
+    l.next = symbols[c.right].next;
+    if (l.next >= 0)
+      symbols[l.next].prev = c.left;
+    consider(l.prev);
+    consider(c.left);
+  }
+  body.clear();
+  for (int64_t i = 0; i >= 0; i = symbols[i].next)
+    body.push_back(symbols[i].id);
+}
+
 std::vector<int32_t> Llama2cTokenizer::encode(std::string_view text, bool bos,
                                        bool eos) const {
   std::vector<int32_t> tokens;
@@ -149,27 +218,7 @@ std::vector<int32_t> Llama2cTokenizer::encode(std::string_view text, bool bos,
     }
     i += len;
   }
-  // Merge the best-scoring adjacent pair until none merges.
-  std::string merged;
-  while (body.size() >= 2) {
-    float best = -1e30f;
-    int32_t bestId = -1;
-    size_t bestIdx = 0;
-    for (size_t i = 0; i + 1 < body.size(); ++i) {
-      merged = pieces[body[i]];
-      merged += pieces[body[i + 1]];
-      int32_t id = lookup(merged);
-      if (id >= 0 && scores[id] > best) {
-        best = scores[id];
-        bestId = id;
-        bestIdx = i;
-      }
-    }
-    if (bestId < 0)
-      break;
-    body[bestIdx] = bestId;
-    body.erase(body.begin() + static_cast<std::ptrdiff_t>(bestIdx) + 1);
-  }
+  mergePairs(body);
   tokens.insert(tokens.end(), body.begin(), body.end());
   if (eos)
     tokens.push_back(kEosId);

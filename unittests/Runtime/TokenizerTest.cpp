@@ -13,8 +13,11 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <random>
+#include <unordered_map>
 
 using namespace ost::runtime;
 
@@ -79,6 +82,93 @@ TEST_F(RealTokenizer, ProvenanceTokenCount) {
   }
   EXPECT_EQ(predicted, 74200);
   EXPECT_EQ(longDocs, 14); // "14 of the first 200 stories are longer than 512"
+}
+
+/// llama2.c's merge loop as llama2.c writes it (rescan every adjacent pair,
+/// merge the best, the leftmost of equal scores): the reference the
+/// tokenizer's heap-based merge must equal.
+std::vector<int32_t> naiveMerge(std::vector<int32_t> body,
+                                const std::vector<std::string> &pieces,
+                                const std::vector<float> &scores) {
+  std::unordered_map<std::string, int32_t> ids;
+  for (size_t i = 0; i < pieces.size(); ++i)
+    ids.emplace(pieces[i], static_cast<int32_t>(i));
+  while (body.size() >= 2) {
+    float best = -1e30f;
+    int32_t bestId = -1;
+    size_t bestIdx = 0;
+    for (size_t i = 0; i + 1 < body.size(); ++i) {
+      auto it = ids.find(pieces[body[i]] + pieces[body[i + 1]]);
+      if (it != ids.end() && scores[it->second] > best) {
+        best = scores[it->second];
+        bestId = it->second;
+        bestIdx = i;
+      }
+    }
+    if (bestId < 0)
+      break;
+    body[bestIdx] = bestId;
+    body.erase(body.begin() + static_cast<std::ptrdiff_t>(bestIdx) + 1);
+  }
+  return body;
+}
+
+// A vocabulary of every string of 1-3 letters over {a, b, c, ' '} with
+// scores from 3 values (many ties), random texts up to 300 characters: the
+// encoder's merges equal llama2.c's loop, id for id.
+TEST(Tokenizer, HeapMergeEqualsLlama2cLoop) {
+  std::vector<std::string> pieces = {"<unk>", "<s>", "</s>"};
+  for (int b = 0; b < 256; ++b) {
+    char name[8];
+    std::snprintf(name, sizeof name, "<0x%02X>", b);
+    pieces.push_back(name);
+  }
+  const std::string alphabet = "abc ";
+  std::vector<std::string> words = {""};
+  for (int len = 1; len <= 3; ++len) {
+    std::vector<std::string> next;
+    for (const std::string &w : words)
+      for (char c : alphabet)
+        next.push_back(w + c);
+    words = next;
+    pieces.insert(pieces.end(), words.begin(), words.end());
+  }
+  std::mt19937 gen(7);
+  std::vector<float> scores(pieces.size());
+  for (float &sc : scores)
+    sc = static_cast<float>(gen() % 3);
+  std::string path = ::testing::TempDir() + "/ties-tokenizer.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    int32_t maxLen = 8;
+    out.write(reinterpret_cast<const char *>(&maxLen), 4);
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      int32_t n = static_cast<int32_t>(pieces[i].size());
+      out.write(reinterpret_cast<const char *>(&scores[i]), 4);
+      out.write(reinterpret_cast<const char *>(&n), 4);
+      out.write(pieces[i].data(), n);
+    }
+  }
+  Llama2cTokenizer tok;
+  std::string error;
+  ASSERT_TRUE(tok.load(path, error)) << error;
+  std::remove(path.c_str());
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string text;
+    for (size_t n = gen() % 300; n > 0; --n)
+      text += alphabet[gen() % alphabet.size()];
+    if (text.empty())
+      continue;
+    // The encoder's symbols before merging: a leading " ", then one per
+    // character (all are in the vocabulary).
+    std::vector<int32_t> symbols;
+    for (char c : " " + text)
+      symbols.push_back(static_cast<int32_t>(
+          std::find(pieces.begin(), pieces.end(), std::string(1, c)) -
+          pieces.begin()));
+    std::vector<int32_t> want = naiveMerge(symbols, pieces, scores);
+    ASSERT_EQ(tok.encode(text, /*bos=*/false), want) << "text: '" << text << "'";
+  }
 }
 
 TEST(Tokenizer, LoadErrorsNameTheFile) {

@@ -101,6 +101,8 @@ public:
 
 private:
   int32_t lookup(std::string_view piece) const;
+  /// Applies the BPE merges to the symbols of one text, in place.
+  void mergePairs(std::vector<int32_t> &body) const;
 
   std::vector<std::string> pieces;
   std::vector<float> scores;
