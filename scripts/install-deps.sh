@@ -16,6 +16,8 @@
 #
 #   scripts/install-deps.sh            # everything
 #   OST_DEPS_MINIMAL=1 scripts/...     # only what the C++ build and lit need
+#   OST_DEPS_FUZZ=1 scripts/...        # also compiler-rt (libFuzzer, ASan,
+#                                      # UBSan) for scripts/fuzz.sh, sanitize.sh
 #   OST_VENV=DIR scripts/...           # the virtualenv (default: .venv in the
 #                                      # repository, ignored by git)
 #
@@ -39,8 +41,14 @@ MODEL_PKGS=(
   libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev libsentencepiece-dev
 )
 
+# Fuzzing and sanitizers (not needed by the default build and tests).
+FUZZ_PKGS=(libclang-rt-22-dev)
+
 install_apt() {
   local pkgs=("${BUILD_PKGS[@]}" "${MODEL_PKGS[@]}") missing=() p
+  if [[ -n "${OST_DEPS_FUZZ:-}" ]]; then
+    pkgs+=("${FUZZ_PKGS[@]}")
+  fi
   for p in "${pkgs[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
