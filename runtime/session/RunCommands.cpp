@@ -174,9 +174,9 @@ int runPerplexity(const ostrt_model_info &info, const Options &options) {
         if (!acc.add(logits.data() + t * vocab, vocab, w.targets[t]))
           return reportError(
               "document " + std::to_string(skipDocs + d) + ", position " +
-              std::to_string(t) + ": logits are not finite or the target " +
-              std::to_string(w.targets[t]) + " is outside the vocabulary (" +
-              std::to_string(vocab) + ")");
+              std::to_string(t) + ": " +
+              describeBadPrediction(logits.data() + t * vocab, vocab,
+                                    w.targets[t]));
     }
     // Live on a terminal; otherwise (logs, pipes) a line every 10%.
     size_t step = std::max<size_t>(1, docs.size() / 10);
@@ -213,6 +213,10 @@ int runGenerate(const ostrt_model_info &info, const Options &options) {
     return 1;
   int64_t capacity = ostrt_session_capacity(session.get());
   std::vector<int32_t> ids = tok->encode(options.get("prompt"), true);
+  if (ids.empty())
+    return reportError("--prompt \"" + options.get("prompt") +
+                       "\" encodes to no tokens (the tokenizer adds no BOS): "
+                       "there is nothing to continue");
   if (static_cast<int64_t>(ids.size()) > capacity)
     return reportError("the prompt has " + std::to_string(ids.size()) +
                        " tokens, the KV cache holds " +
@@ -225,6 +229,9 @@ int runGenerate(const ostrt_model_info &info, const Options &options) {
     return 1;
   for (int64_t s = 0;
        s < maxTokens && static_cast<int64_t>(ids.size()) < capacity; ++s) {
+    std::string bad = describeNonFinite(row.data(), vocab);
+    if (!bad.empty())
+      return reportError("generation step " + std::to_string(s) + ": " + bad);
     int32_t best = static_cast<int32_t>(argmax(row.data(), vocab));
     if (best == tok->bosId() || best == tok->eosId())
       break;

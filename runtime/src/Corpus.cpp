@@ -95,6 +95,26 @@ bool NllAccumulator::add(const float *logits, int64_t vocab, int32_t target) {
 
 double NllAccumulator::perplexity() const { return std::exp(meanNll()); }
 
+std::string describeNonFinite(const float *logits, int64_t vocab) {
+  for (int64_t i = 0; i < vocab; ++i)
+    if (!std::isfinite(logits[i]))
+      return std::string("the logits are not finite (") +
+             (std::isnan(logits[i]) ? "NaN"
+              : logits[i] > 0       ? "+inf"
+                                    : "-inf") +
+             " at class " + std::to_string(i) + " of " +
+             std::to_string(vocab) + ")";
+  return "";
+}
+
+std::string describeBadPrediction(const float *logits, int64_t vocab,
+                                  int32_t target) {
+  if (target < 0 || target >= vocab)
+    return "the target " + std::to_string(target) +
+           " is outside the vocabulary (" + std::to_string(vocab) + ")";
+  return describeNonFinite(logits, vocab);
+}
+
 bool parseDocumentSelection(std::string_view spec, size_t &skip,
                             size_t &count) {
   skip = 0;

@@ -233,9 +233,11 @@ int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
       for (size_t t = 0; t < w.targets.size(); ++t)
         if (!acc.add(logits->getFloatData() + t * vocab, vocab, w.targets[t])) {
           llvm::errs() << "ost-run: document " << skipDocs + d << ", position "
-                       << t << ": logits are not finite or the target "
-                       << w.targets[t] << " is outside the vocabulary ("
-                       << vocab << ")\n";
+                       << t << ": "
+                       << rt::describeBadPrediction(
+                              logits->getFloatData() + t * vocab, vocab,
+                              w.targets[t])
+                       << "\n";
           return 1;
         }
     }
@@ -317,6 +319,12 @@ bool fitsModel(size_t n, llvm::StringRef what) {
 
 int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   std::vector<int32_t> ids = tok.encode(prompt, true);
+  if (ids.empty()) {
+    llvm::errs() << "ost-run: --prompt \"" << prompt
+                 << "\" encodes to no tokens (the tokenizer adds no BOS): "
+                    "there is nothing to continue\n";
+    return 1;
+  }
   if (!fitsModel(ids.size(), "--prompt"))
     return 1;
   for (unsigned s = 0;
@@ -326,6 +334,11 @@ int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
       return 1;
     int64_t vocab = logits->getDimSize(2);
     const float *row = logits->getFloatData() + (ids.size() - 1) * vocab;
+    std::string bad = rt::describeNonFinite(row, vocab);
+    if (!bad.empty()) {
+      llvm::errs() << "ost-run: generation step " << s << ": " << bad << "\n";
+      return 1;
+    }
     int32_t best = 0;
     for (int64_t v = 1; v < vocab; ++v)
       if (row[v] > row[best])

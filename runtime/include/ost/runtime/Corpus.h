@@ -67,6 +67,16 @@ private:
   int64_t tokens = 0;
 };
 
+/// "" if every value of the logits row `logits[0, vocab)` is finite;
+/// otherwise what is wrong, e.g. "the logits are not finite (NaN at class 3
+/// of 512)": a model that produced NaN or infinity.
+std::string describeNonFinite(const float *logits, int64_t vocab);
+
+/// Why NllAccumulator::add refused (`target` out of range, or
+/// describeNonFinite's message).
+std::string describeBadPrediction(const float *logits, int64_t vocab,
+                                  int32_t target);
+
 } // namespace ost::runtime
 
 #endif // OST_RUNTIME_CORPUS_H
