@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ost/runtime/Tokenizer.h"
+#include "ExerciseTokenizer.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -28,13 +28,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string error;
   if (!tok.load(path, error))
     return 0;
-  for (const char *text : {"Once upon a time", "\xff\xfe\xc3", ""}) {
-    std::vector<int32_t> ids = tok.encode(text, /*bos=*/true, /*eos=*/true);
-    (void)tok.decode(ids);
-  }
-  std::vector<int32_t> first;
-  for (int32_t id = -2; id < 64 && id < tok.vocabSize() + 2; ++id)
-    first.push_back(id);
-  (void)tok.decode(first);
+  ost::fuzz::exerciseTokenizer(tok);
   return 0;
 }

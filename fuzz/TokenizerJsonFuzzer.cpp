@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ost/runtime/Tokenizer.h"
+#include "ExerciseTokenizer.h"
 
 #include <cstdint>
 #include <string>
@@ -20,15 +20,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view json(reinterpret_cast<const char *>(data), size);
   if (!tok.loadFromString(json, "fuzz.json", error))
     return 0;
-  static const char *texts[] = {"Once upon a time", "3.14 ½ ٣", "héllo wörld",
-                                "\xff\xfe bad \xc3", ""};
-  for (const char *text : texts) {
-    std::vector<int32_t> ids = tok.encode(text, /*bos=*/true, /*eos=*/true);
-    (void)tok.decode(ids);
-  }
-  std::vector<int32_t> first;
-  for (int32_t id = -2; id < 64 && id < tok.vocabSize() + 2; ++id)
-    first.push_back(id);
-  (void)tok.decode(first);
+  ost::fuzz::exerciseTokenizer(tok);
   return 0;
 }
