@@ -21,11 +21,50 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::ost;
 
 namespace {
+
+/// Set by SIGINT/SIGTERM while calibration runs: the loop stops after the
+/// current step, saving the checkpoint.
+volatile std::sig_atomic_t interruptSignal = 0;
+
+extern "C" void onInterrupt(int sig) {
+  interruptSignal = sig;
+  static const char message[] =
+      "\ncalibration: interrupted; stopping after this step (again to "
+      "abort)\n";
+  (void)!::write(2, message, sizeof(message) - 1);
+  // A second signal ends the process at once.
+  std::signal(sig, SIG_DFL);
+}
+
+/// Catches SIGINT and SIGTERM for its lifetime, then restores the handlers
+/// it replaced (LLVM's, which remove temporary files).
+class InterruptScope {
+public:
+  InterruptScope() {
+    interruptSignal = 0;
+    struct sigaction action = {};
+    action.sa_handler = onInterrupt;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &oldInt);
+    sigaction(SIGTERM, &action, &oldTerm);
+  }
+  ~InterruptScope() {
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+  }
+  int signal() const { return interruptSignal; }
+
+private:
+  struct sigaction oldInt = {}, oldTerm = {};
+};
 
 /// The settings that change the trajectory, as text: a checkpoint only
 /// resumes a run with the same ones.
@@ -216,6 +255,7 @@ FailureOr<TransformCalibrationReport> Calibrator::run() {
   report.firstStep = progress.nextStep;
   start = std::chrono::steady_clock::now();
   Snapshot lastGood;
+  InterruptScope interrupts;
   for (int64_t s = progress.nextStep; s < options.steps; ++s) {
     double loss = 0.0, gradNorm = 0.0;
     if (failed(step(s, loss, gradNorm)))
@@ -260,11 +300,28 @@ FailureOr<TransformCalibrationReport> Calibrator::run() {
     ++stepsThisRun;
     printProgress(s, loss, gradNorm);
     bool last = s + 1 == options.steps;
+    bool interrupted = interrupts.signal() != 0 && !last;
     if (!options.checkpointPath.empty() &&
-        (last || (options.checkpointEvery > 0 &&
-                  (s + 1) % options.checkpointEvery == 0)))
+        (last || interrupted ||
+         (options.checkpointEvery > 0 &&
+          (s + 1) % options.checkpointEvery == 0)))
       if (failed(checkpoint(s + 1)))
         return failure();
+    if (interrupted) {
+      params.writeBack();
+      std::string name = interrupts.signal() == SIGTERM ? "SIGTERM" : "SIGINT";
+      if (options.checkpointPath.empty())
+        return emitError(loc)
+               << "calibration interrupted (" << name << ") after step "
+               << s + 1 << " of " << options.steps
+               << "; nothing was saved: give a checkpoint to keep the "
+                  "progress of an interrupted run";
+      return emitError(loc)
+             << "calibration interrupted (" << name << ") after step " << s + 1
+             << " of " << options.steps << "; checkpoint saved to "
+             << options.checkpointPath
+             << ": run again with resume to continue from step " << s + 1;
+    }
   }
   params.writeBack();
   report.seconds = std::chrono::duration<double>(
