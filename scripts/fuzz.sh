@@ -43,6 +43,8 @@ seeds="$B/seeds"
 rm -rf "$seeds"
 mkdir -p "$seeds"/{onnx,json,llama2c,text}
 cp test/Importer/ONNX/*.onnxtext "$seeds/onnx/"
+# Inputs of crashes found before (each also has a lit test).
+cp fuzz/regressions/onnx/* "$seeds/onnx/"
 PY=scripts/python.sh
 if [[ ! -f "$B/tiny-synthetic.onnx" ]]; then
   # A binary model from the project's exporter (inline weights, small).

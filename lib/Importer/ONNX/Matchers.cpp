@@ -19,7 +19,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/APFloat.h"
-#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/Regex.h"
 
 #include <cstring>
@@ -396,12 +396,16 @@ static bool isErasableWhenDead(Operation *op) {
 
 static void eraseDeadFrom(PatternRewriter &rewriter,
                           SmallVector<Operation *> worklist) {
-  llvm::SetVector<Operation *> seen;
+  // An op can be on the worklist more than once (a producer feeding two
+  // operands, or two erased users): `erased` is checked before the op is
+  // touched, since after eraseOp it is freed memory.
+  llvm::SmallPtrSet<Operation *, 16> erased;
   while (!worklist.empty()) {
     Operation *op = worklist.pop_back_val();
-    if (!op || !op->use_empty() || !isErasableWhenDead(op) ||
-        op->getNumRegions() != 0 || !seen.insert(op))
+    if (!op || erased.contains(op) || !op->use_empty() ||
+        !isErasableWhenDead(op) || op->getNumRegions() != 0)
       continue;
+    erased.insert(op);
     for (Value operand : op->getOperands())
       if (Operation *def = operand.getDefiningOp())
         worklist.push_back(def);
