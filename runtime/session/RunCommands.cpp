@@ -191,6 +191,11 @@ int runPerplexity(const ostrt_model_info &info, const Options &options) {
   }
   if (!quiet && tty)
     std::fprintf(stderr, "\n");
+  if (acc.count() == 0)
+    return reportError("the " + std::to_string(docs.size()) +
+                       " selected documents give no token to predict (each "
+                       "needs at least two tokens with its BOS): no "
+                       "perplexity");
   std::printf("documents: %zu\nmean_nll: %.6f\nseconds: %.2f\n"
               "perplexity: %.6f tokens: %lld\n",
               docs.size(), acc.meanNll(), secondsSince(start),

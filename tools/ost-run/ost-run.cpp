@@ -258,6 +258,12 @@ int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   }
   if (!quiet && llvm::errs().is_displayed())
     llvm::errs() << "\n";
+  if (acc.count() == 0) {
+    llvm::errs() << "ost-run: the " << docs.size()
+                 << " selected documents give no token to predict (each "
+                    "needs at least two tokens with its BOS): no perplexity\n";
+    return 1;
+  }
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -276,6 +282,11 @@ std::optional<int64_t> modelMaxSeq;
 /// Fits --context to the model: a default context longer than the model's
 /// RoPE tables is shortened to them; an explicit one is refused, naming both.
 bool applyModelLimits(ModuleOp module) {
+  if (contextLen < 1) {
+    llvm::errs() << "ost-run: --context must be at least 1, got " << contextLen
+                 << "\n";
+    return false;
+  }
   modelMaxSeq = mlir::ost::getMaxSequenceLength(module);
   if (!modelMaxSeq || contextLen <= *modelMaxSeq)
     return true;
