@@ -17,14 +17,17 @@ Error writeError(StringRef path, std::error_code ec) {
                            ec.message().c_str());
 }
 
-/// Flushes `os` and turns a write error into an Error naming `path`.
-Error finish(raw_fd_ostream &os, StringRef path) {
+/// Runs `write` on `os` and flushes it; the writer's own error first, else
+/// a write error of the stream, named after `path`.
+Error writeAndFlush(raw_fd_ostream &os, StringRef path,
+                    function_ref<Error(raw_ostream &)> write) {
+  Error err = write(os);
   os.flush();
-  if (std::error_code ec = os.error()) {
-    os.clear_error();
-    return writeError(path, ec);
-  }
-  return Error::success();
+  std::error_code ec = os.error();
+  os.clear_error();
+  if (err)
+    return err;
+  return ec ? writeError(path, ec) : Error::success();
 }
 
 /// True if `path` exists and is not a regular file (a device, a pipe).
@@ -43,25 +46,15 @@ Error mlir::ost::writeOutputFile(StringRef path,
     raw_fd_ostream os(path, ec, sys::fs::OF_None);
     if (ec)
       return writeError(path, ec);
-    if (Error err = write(os)) {
-      os.flush();
-      os.clear_error();
-      return err;
-    }
-    return finish(os, path);
+    return writeAndFlush(os, path, write);
   }
   Expected<sys::fs::TempFile> temp =
       sys::fs::TempFile::create(path + "-%%%%%%.tmp");
   if (!temp)
     return writeError(path, errorToErrorCode(temp.takeError()));
-  Error result = [&]() -> Error {
+  Error result = [&] {
     raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    if (Error err = write(os)) {
-      os.flush();
-      os.clear_error();
-      return err;
-    }
-    return finish(os, path);
+    return writeAndFlush(os, path, write);
   }();
   if (result) {
     consumeError(temp->discard());
