@@ -171,19 +171,18 @@ void Llama2cTokenizer::mergePairs(std::vector<int32_t> &body) const {
   };
   for (size_t i = 0; i + 1 < n; ++i)
     consider(static_cast<int64_t>(i));
-  std::vector<bool> dead(n, false);
+  // A merge bumps the version of both symbols (the right one is gone), so a
+  // candidate is current exactly when both versions are unchanged.
   while (!heap.empty()) {
     Candidate c = heap.top();
     heap.pop();
-    Symbol &l = symbols[c.left];
-    if (dead[c.left] || dead[c.right] || l.next != c.right ||
-        l.version != c.leftVersion ||
-        symbols[c.right].version != c.rightVersion)
+    Symbol &l = symbols[c.left], &r = symbols[c.right];
+    if (l.version != c.leftVersion || r.version != c.rightVersion)
       continue; // a merge changed one of the two symbols
     l.id = c.merged;
     ++l.version;
-    dead[c.right] = true;
-    l.next = symbols[c.right].next;
+    ++r.version;
+    l.next = r.next;
     if (l.next >= 0)
       symbols[l.next].prev = c.left;
     consider(l.prev);
