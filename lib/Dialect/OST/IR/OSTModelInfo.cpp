@@ -17,7 +17,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/ErrorHandling.h"
 
 #include <iterator>
 
@@ -26,13 +26,30 @@ using namespace mlir::ost;
 
 namespace {
 
-/// The parameters in declaration (= printing) order.
+/// The parameters in declaration (= printing) order: the one list of their
+/// names, which parse, print and lookup index.
 constexpr const char *kEntries[] = {
     "vocab_size", "num_layers", "num_kv_heads", "head_dim",
     "max_positions", "k_bits", "v_bits", "k_clip",
     "v_clip", "embedding_bytes"};
 constexpr size_t kNumEntries = std::size(kEntries);
-bool isClip(size_t index) { return index == 7 || index == 8; }
+constexpr size_t kKClip = 7, kVClip = 8;
+bool isClip(size_t index) { return index == kKClip || index == kVClip; }
+
+/// The integer parameter at `index` of kEntries (not a clip).
+int64_t intAt(ModelInfoAttr info, size_t index) {
+  switch (index) {
+  case 0: return info.getVocabSize();
+  case 1: return info.getNumLayers();
+  case 2: return info.getNumKvHeads();
+  case 3: return info.getHeadDim();
+  case 4: return info.getMaxPositions();
+  case 5: return info.getKBits();
+  case 6: return info.getVBits();
+  case 9: return info.getEmbeddingBytes();
+  }
+  llvm_unreachable("not an integer entry of #ost.model_info");
+}
 
 } // namespace
 
@@ -74,7 +91,7 @@ Attribute ModelInfoAttr::parse(AsmParser &parser, Type) {
     }
   return parser.getChecked<ModelInfoAttr>(
       parser.getContext(), ints[0], ints[1], ints[2], ints[3], ints[4],
-      ints[5], ints[6], clips[7], clips[8], ints[9]);
+      ints[5], ints[6], clips[kKClip], clips[kVClip], ints[9]);
 }
 
 void ModelInfoAttr::print(AsmPrinter &printer) const {
@@ -84,9 +101,9 @@ void ModelInfoAttr::print(AsmPrinter &printer) const {
       printer << ", ";
     printer << name << " = ";
     if (isClip(i))
-      printer.printAttribute(i == 7 ? getKClip() : getVClip());
+      printer.printAttribute(i == kKClip ? getKClip() : getVClip());
     else
-      printer << static_cast<int64_t>(*lookup(name));
+      printer << intAt(*this, i);
   }
   printer << ">";
 }
@@ -130,18 +147,11 @@ ModelInfoAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 std::optional<double> ModelInfoAttr::lookup(StringRef name) const {
-  auto i = [](int64_t v) { return std::optional<double>(v); };
-  auto f = [](FloatAttr v) { return std::optional<double>(v.getValueAsDouble()); };
-  return llvm::StringSwitch<std::optional<double>>(name)
-      .Case("vocab_size", i(getVocabSize()))
-      .Case("num_layers", i(getNumLayers()))
-      .Case("num_kv_heads", i(getNumKvHeads()))
-      .Case("head_dim", i(getHeadDim()))
-      .Case("max_positions", i(getMaxPositions()))
-      .Case("k_bits", i(getKBits()))
-      .Case("v_bits", i(getVBits()))
-      .Case("k_clip", f(getKClip()))
-      .Case("v_clip", f(getVClip()))
-      .Case("embedding_bytes", i(getEmbeddingBytes()))
-      .Default(std::nullopt);
+  const auto *it = llvm::find(kEntries, name);
+  if (it == std::end(kEntries))
+    return std::nullopt;
+  size_t index = it - std::begin(kEntries);
+  if (isClip(index))
+    return (index == kKClip ? getKClip() : getVClip()).getValueAsDouble();
+  return static_cast<double>(intAt(*this, index));
 }
