@@ -191,11 +191,9 @@ int runPerplexity(const ostrt_model_info &info, const Options &options) {
   }
   if (!quiet && tty)
     std::fprintf(stderr, "\n");
-  if (acc.count() == 0)
-    return reportError("the " + std::to_string(docs.size()) +
-                       " selected documents give no token to predict (each "
-                       "needs at least two tokens with its BOS): no "
-                       "perplexity");
+  if (std::string none = checkHasPredictions(acc.count(), docs.size());
+      !none.empty())
+    return reportError(none);
   std::printf("documents: %zu\nmean_nll: %.6f\nseconds: %.2f\n"
               "perplexity: %.6f tokens: %lld\n",
               docs.size(), acc.meanNll(), secondsSince(start),
@@ -218,10 +216,9 @@ int runGenerate(const ostrt_model_info &info, const Options &options) {
     return 1;
   int64_t capacity = ostrt_session_capacity(session.get());
   std::vector<int32_t> ids = tok->encode(options.get("prompt"), true);
-  if (ids.empty())
-    return reportError("--prompt \"" + options.get("prompt") +
-                       "\" encodes to no tokens (the tokenizer adds no BOS): "
-                       "there is nothing to continue");
+  if (std::string empty = checkPromptEncodes(ids, options.get("prompt"));
+      !empty.empty())
+    return reportError(empty);
   if (static_cast<int64_t>(ids.size()) > capacity)
     return reportError("the prompt has " + std::to_string(ids.size()) +
                        " tokens, the KV cache holds " +

@@ -107,6 +107,14 @@ std::string describeNonFinite(const float *logits, int64_t vocab) {
   return "";
 }
 
+std::string checkHasPredictions(int64_t predictions, size_t documents) {
+  if (predictions > 0)
+    return "";
+  return "the " + std::to_string(documents) +
+         " selected documents give no token to predict (each needs at least "
+         "two tokens with its BOS): no perplexity";
+}
+
 std::string describeBadPrediction(const float *logits, int64_t vocab,
                                   int32_t target) {
   if (target < 0 || target >= vocab)

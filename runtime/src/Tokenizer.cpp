@@ -249,6 +249,15 @@ std::string Llama2cTokenizer::decode(const std::vector<int32_t> &ids) const {
 
 Tokenizer::~Tokenizer() = default;
 
+std::string checkPromptEncodes(const std::vector<int32_t> &ids,
+                               const std::string &prompt) {
+  if (!ids.empty())
+    return "";
+  return "--prompt \"" + prompt +
+         "\" encodes to no tokens (the tokenizer adds no BOS): there is "
+         "nothing to continue";
+}
+
 std::string checkTokenizerFitsModel(const Tokenizer &tok,
                                     const std::string &path,
                                     int64_t modelVocab) {

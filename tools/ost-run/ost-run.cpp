@@ -258,10 +258,9 @@ int evaluatePerplexity(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   }
   if (!quiet && llvm::errs().is_displayed())
     llvm::errs() << "\n";
-  if (acc.count() == 0) {
-    llvm::errs() << "ost-run: the " << docs.size()
-                 << " selected documents give no token to predict (each "
-                    "needs at least two tokens with its BOS): no perplexity\n";
+  if (std::string none = rt::checkHasPredictions(acc.count(), docs.size());
+      !none.empty()) {
+    llvm::errs() << "ost-run: " << none << "\n";
     return 1;
   }
   double secs =
@@ -330,10 +329,8 @@ bool fitsModel(size_t n, llvm::StringRef what) {
 
 int generate(mlir::ost::Executor &exec, const rt::Tokenizer &tok) {
   std::vector<int32_t> ids = tok.encode(prompt, true);
-  if (ids.empty()) {
-    llvm::errs() << "ost-run: --prompt \"" << prompt
-                 << "\" encodes to no tokens (the tokenizer adds no BOS): "
-                    "there is nothing to continue\n";
+  if (std::string empty = rt::checkPromptEncodes(ids, prompt); !empty.empty()) {
+    llvm::errs() << "ost-run: " << empty << "\n";
     return 1;
   }
   if (!fitsModel(ids.size(), "--prompt"))

@@ -72,6 +72,10 @@ private:
 /// of 512)": a model that produced NaN or infinity.
 std::string describeNonFinite(const float *logits, int64_t vocab);
 
+/// "" when `predictions` > 0; otherwise that the `documents` selected give
+/// nothing to predict (no perplexity).
+std::string checkHasPredictions(int64_t predictions, size_t documents);
+
 /// Why NllAccumulator::add refused (`target` out of range, or
 /// describeNonFinite's message).
 std::string describeBadPrediction(const float *logits, int64_t vocab,

@@ -72,6 +72,11 @@ std::string checkTokenizerFitsModel(const Tokenizer &tok,
                                     const std::string &path,
                                     int64_t modelVocab);
 
+/// "" when `ids` (the encoded `prompt`) is not empty; otherwise that the
+/// prompt encodes to no tokens, so generation has nothing to continue.
+std::string checkPromptEncodes(const std::vector<int32_t> &ids,
+                               const std::string &prompt);
+
 /// llama2.c's tokenizer.bin and BPE encoder.
 class Llama2cTokenizer final : public Tokenizer {
 public:
