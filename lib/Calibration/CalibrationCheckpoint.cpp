@@ -6,10 +6,12 @@
 
 #include "CalibrationCheckpoint.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -32,8 +34,9 @@ public:
   }
   void doubles(ArrayRef<double> v) {
     scalar<uint64_t>(v.size());
-    os.write(reinterpret_cast<const char *>(v.data()),
-             v.size() * sizeof(double));
+    if (!v.empty())
+      os.write(reinterpret_cast<const char *>(v.data()),
+               v.size() * sizeof(double));
   }
 
 private:
@@ -64,7 +67,8 @@ public:
     if (!scalar(n) || data.size() / sizeof(double) < n)
       return false;
     v.resize(n);
-    std::memcpy(v.data(), data.data(), n * sizeof(double));
+    if (n) // memcpy of an empty vector's null data() is undefined
+      std::memcpy(v.data(), data.data(), n * sizeof(double));
     data = data.drop_front(n * sizeof(double));
     return true;
   }
@@ -120,14 +124,19 @@ llvm::Error mlir::ost::saveCheckpoint(StringRef path,
   return llvm::Error::success();
 }
 
+namespace {
+
+/// Whether every value is finite.
+bool allFinite(ArrayRef<double> values) {
+  return llvm::all_of(values, [](double v) { return std::isfinite(v); });
+}
+
+} // namespace
+
 llvm::Expected<CheckpointProgress>
-mlir::ost::loadCheckpoint(StringRef path, ParameterSet &params,
-                          StringRef fingerprint) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
-  if (!buffer)
-    return fail(path, "cannot read: " + buffer.getError().message());
-  StringRef data = (*buffer)->getBuffer();
+mlir::ost::parseCheckpoint(StringRef data, StringRef path,
+                           ParameterSet &params, StringRef fingerprint,
+                           bool rotationSecondMoment) {
   if (data.size() < sizeof(kMagic) ||
       std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0)
     return fail(path, "not an ost calibration checkpoint (bad magic)");
@@ -142,10 +151,21 @@ mlir::ost::loadCheckpoint(StringRef path, ParameterSet &params,
     return fail(path, "was written with different calibration settings:\n  "
                       "checkpoint: " +
                           savedFingerprint + "\n  this run:   " + fingerprint);
+  if (progress.nextStep < 0)
+    return fail(path, "negative next step " + Twine(progress.nextStep));
+  if (!std::isfinite(progress.firstLoss))
+    return fail(path, "non-finite first loss");
   if (count != params.getParameters().size())
     return fail(path, "holds " + Twine(count) + " parameters, the module " +
                           Twine(params.getParameters().size()));
-  for (LearnableParameter &p : params.getParameters()) {
+  // Everything is read and checked before any parameter changes, so a bad
+  // file leaves `params` as it was.
+  struct Loaded {
+    std::vector<double> value;
+    std::vector<::ost::optim::OptimizerState> states;
+  };
+  std::vector<Loaded> loaded(count);
+  for (auto [p, in] : llvm::zip_equal(params.getParameters(), loaded)) {
     std::string name;
     uint32_t rank = 0;
     if (!r.string(name) || !r.scalar(rank))
@@ -153,23 +173,59 @@ mlir::ost::loadCheckpoint(StringRef path, ParameterSet &params,
     if (name != p.name)
       return fail(path, "expected parameter '" + p.name + "', found '" +
                             name + "'");
+    if (rank != p.shape.size())
+      return fail(path, "parameter '" + name + "' has rank " + Twine(rank) +
+                            ", the module's " + Twine(p.shape.size()));
     SmallVector<int64_t> shape(rank);
     for (int64_t &d : shape)
       if (!r.scalar(d))
         return fail(path, "truncated shape of '" + name + "'");
     if (ArrayRef<int64_t>(shape) != ArrayRef<int64_t>(p.shape))
       return fail(path, "parameter '" + name + "' has another shape");
-    std::vector<double> value;
     uint32_t numStates = 0;
-    if (!r.doubles(value) || value.size() != p.value.size() ||
+    if (!r.doubles(in.value) || in.value.size() != p.value.size() ||
         !r.scalar(numStates) || numStates != p.states.size())
       return fail(path, "bad values or optimizer states of '" + name + "'");
-    for (::ost::optim::OptimizerState &s : p.states)
+    if (!allFinite(in.value))
+      return fail(path, "non-finite value in parameter '" + name + "'");
+    in.states.resize(numStates);
+    for (auto [index, s] : llvm::enumerate(in.states)) {
       if (!r.scalar(s.step) || !r.doubles(s.m) || !r.doubles(s.v))
         return fail(path, "truncated optimizer state of '" + name + "'");
-    p.value = std::move(value);
+      if (!allFinite(s.m) || !allFinite(s.v))
+        return fail(path, "non-finite optimizer state of '" + name + "'");
+      // The optimizer's own operand checks: a state it would refuse (and
+      // skip the parameter for) is refused here, with the reason.
+      llvm::Error bad = llvm::Error::success();
+      if (p.isRotation()) {
+        size_t size = static_cast<size_t>(p.blockSize * p.blockSize);
+        ArrayRef<double> block(in.value.data() + index * size, size);
+        bad = ::ost::optim::checkStiefelStep(block, block, p.blockSize, s,
+                                             rotationSecondMoment);
+      } else {
+        bad = ::ost::optim::checkAdamStep(in.value, in.value, s);
+      }
+      if (bad)
+        return fail(path, "optimizer state " + Twine(index) + " of '" + name +
+                              "': " + llvm::toString(std::move(bad)));
+    }
   }
   if (!r.atEnd())
     return fail(path, "trailing data");
+  for (auto [p, in] : llvm::zip_equal(params.getParameters(), loaded)) {
+    p.value = std::move(in.value);
+    p.states = std::move(in.states);
+  }
   return progress;
+}
+
+llvm::Expected<CheckpointProgress>
+mlir::ost::loadCheckpoint(StringRef path, ParameterSet &params,
+                          StringRef fingerprint, bool rotationSecondMoment) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer)
+    return fail(path, "cannot read: " + buffer.getError().message());
+  return parseCheckpoint((*buffer)->getBuffer(), path, params, fingerprint,
+                         rotationSecondMoment);
 }

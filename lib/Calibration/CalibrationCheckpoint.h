@@ -38,10 +38,20 @@ llvm::Error saveCheckpoint(StringRef path, const ParameterSet &params,
                            StringRef fingerprint);
 
 /// Reads `path` into `params` (which must hold the same parameters, names and
-/// shapes) and returns the progress. Fails naming the file and the mismatch.
+/// shapes) and returns the progress. Fails naming the file and the mismatch,
+/// and then leaves `params` unchanged. Every optimizer state must be one the
+/// optimizer accepts (`rotationSecondMoment`: rotations keep Riemannian
+/// Adam's one-value second moment; false for Cayley SGD), and every value
+/// finite.
 llvm::Expected<CheckpointProgress> loadCheckpoint(StringRef path,
                                                   ParameterSet &params,
-                                                  StringRef fingerprint);
+                                                  StringRef fingerprint,
+                                                  bool rotationSecondMoment);
+
+/// loadCheckpoint on bytes already read; `path` names them in messages.
+llvm::Expected<CheckpointProgress>
+parseCheckpoint(StringRef data, StringRef path, ParameterSet &params,
+                StringRef fingerprint, bool rotationSecondMoment);
 
 } // namespace mlir::ost
 

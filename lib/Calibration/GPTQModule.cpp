@@ -16,6 +16,7 @@
 #include "ost/Dialect/OST/IR/OSTOps.h"
 #include "ost/Dialect/OST/Transforms/WeightQuantization.h"
 #include "ost/Executor/Executor.h"
+#include "ost/Support/Interrupt.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -206,6 +207,16 @@ mlir::ost::quantizeModuleWithGPTQ(ModuleOp module, StringRef function,
 
   std::vector<quant::QuantizedWeight> results(linears->size());
   int64_t numBlocks = static_cast<int64_t>(blocks.size());
+  // GPTQ quantizes a copy and changes the module only at the end, so an
+  // interrupt between two forwards leaves it as it was.
+  InterruptScope interrupts("gptq", "after this forward");
+  auto interrupted = [&](size_t done) {
+    return emitError(module.getLoc())
+           << "gptq interrupted (" << interrupts.signalName() << ") after "
+           << done << " of " << groups.size()
+           << " layer groups; the module is unchanged and nothing was "
+              "written";
+  };
   for (auto [index, group] : llvm::enumerate(groups)) {
     Clock::time_point groupStart = Clock::now();
     LinearOp primary = copies[group.members.front()];
@@ -218,6 +229,8 @@ mlir::ost::quantizeModuleWithGPTQ(ModuleOp module, StringRef function,
     else
       watched = primary.getOperation();
     for (int64_t first = 0; first < numBlocks; first += options.batchSize) {
+      if (interrupts.signal())
+        return interrupted(index);
       int64_t batch = std::min(options.batchSize, numBlocks - first);
       Tensor tokens({batch, seqLen}, DType::I64);
       for (int64_t b = 0; b < batch; ++b)
@@ -239,6 +252,8 @@ mlir::ost::quantizeModuleWithGPTQ(ModuleOp module, StringRef function,
     watched = nullptr;
     if (probe)
       probe.erase();
+    if (interrupts.signal())
+      return interrupted(index);
     if (badInput || accumulator.getCount() == 0)
       return (*linears)[group.members.front()].emitError()
              << "gptq: the input of this linear was "

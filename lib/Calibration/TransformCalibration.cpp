@@ -12,6 +12,7 @@
 #include "ost/Dialect/OST/Transforms/Passes.h"
 #include "ost/Executor/Executor.h"
 #include "ost/Optim/Optimizers.h"
+#include "ost/Support/Interrupt.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
@@ -21,50 +22,11 @@
 
 #include <chrono>
 #include <cmath>
-#include <csignal>
-#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::ost;
 
 namespace {
-
-/// Set by SIGINT/SIGTERM while calibration runs: the loop stops after the
-/// current step, saving the checkpoint.
-volatile std::sig_atomic_t interruptSignal = 0;
-
-extern "C" void onInterrupt(int sig) {
-  interruptSignal = sig;
-  static const char message[] =
-      "\ncalibration: interrupted; stopping after this step (again to "
-      "abort)\n";
-  (void)!::write(2, message, sizeof(message) - 1);
-  // A second signal ends the process at once.
-  std::signal(sig, SIG_DFL);
-}
-
-/// Catches SIGINT and SIGTERM for its lifetime, then restores the handlers
-/// it replaced (LLVM's, which remove temporary files).
-class InterruptScope {
-public:
-  InterruptScope() {
-    interruptSignal = 0;
-    struct sigaction action = {};
-    action.sa_handler = onInterrupt;
-    action.sa_flags = SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &oldInt);
-    sigaction(SIGTERM, &action, &oldTerm);
-  }
-  ~InterruptScope() {
-    sigaction(SIGINT, &oldInt, nullptr);
-    sigaction(SIGTERM, &oldTerm, nullptr);
-  }
-  int signal() const { return interruptSignal; }
-
-private:
-  struct sigaction oldInt = {}, oldTerm = {};
-};
 
 /// The settings that change the trajectory, as text: a checkpoint only
 /// resumes a run with the same ones.
@@ -230,7 +192,9 @@ FailureOr<TransformCalibrationReport> Calibrator::run() {
   if (options.resume && !options.checkpointPath.empty() &&
       llvm::sys::fs::exists(options.checkpointPath)) {
     llvm::Expected<CheckpointProgress> loaded =
-        loadCheckpoint(options.checkpointPath, params, settings);
+        loadCheckpoint(options.checkpointPath, params, settings,
+                       options.rotationOptimizer ==
+                           RotationOptimizer::RiemannianAdam);
     if (!loaded)
       return emitError(loc) << "calibration: "
                             << llvm::toString(loaded.takeError());
@@ -255,7 +219,7 @@ FailureOr<TransformCalibrationReport> Calibrator::run() {
   report.firstStep = progress.nextStep;
   start = std::chrono::steady_clock::now();
   Snapshot lastGood;
-  InterruptScope interrupts;
+  InterruptScope interrupts("calibration", "after this step");
   for (int64_t s = progress.nextStep; s < options.steps; ++s) {
     double loss = 0.0, gradNorm = 0.0;
     if (failed(step(s, loss, gradNorm)))
@@ -309,7 +273,7 @@ FailureOr<TransformCalibrationReport> Calibrator::run() {
         return failure();
     if (interrupted) {
       params.writeBack();
-      std::string name = interrupts.signal() == SIGTERM ? "SIGTERM" : "SIGINT";
+      std::string name = interrupts.signalName().str();
       if (options.checkpointPath.empty())
         return emitError(loc)
                << "calibration interrupted (" << name << ") after step "
