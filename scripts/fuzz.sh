@@ -3,17 +3,18 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# Builds fuzz/ with ASan + UBSan in build-fuzz/ (compiler-rt from Debian,
+# Builds fuzz/ with ASan + UBSan in build-asan/ (the folder sanitize.sh
+# builds the whole tree in; compiler-rt from Debian,
 # installed by install-deps.sh with OST_DEPS_FUZZ=1), makes seed corpora from
 # the project's own inputs (test models and tokenizers, exporter output, the
 # real tokenizer and text in ../shared/data when present) and runs each
 # target for SECONDS (default 60), keeping the grown corpus in
-# build-fuzz/corpus/<target>. Prints one line per target:
+# build-asan/corpus/<target>. Prints one line per target:
 #
 #   fuzz ost-fuzz-onnx-import: execs 123456 in 60 s, crashes 0
 #
 # and exits 1 if any target crashed (the reproducer is under
-# build-fuzz/artifacts/; `build-fuzz/fuzz/<target> <file>` replays it).
+# build-asan/artifacts/; `build-asan/fuzz/<target> <file>` replays it).
 # Not part of the default test run; docs/Reliability.md has the figures.
 # ===---------------------------------------------------------------------=== #
 set -euo pipefail
@@ -24,16 +25,22 @@ shift || true
 TARGETS=("$@")
 if ((${#TARGETS[@]} == 0)); then
   TARGETS=(ost-fuzz-onnx-import ost-fuzz-tokenizer-json
-           ost-fuzz-llama2c-tokenizer ost-fuzz-tokenize-text)
+           ost-fuzz-llama2c-tokenizer ost-fuzz-tokenize-text
+           ost-fuzz-checkpoint ost-fuzz-session-api ost-fuzz-executable-args)
 fi
-B="${OST_FUZZ_BUILD_DIR:-build-fuzz}"
+B="${OST_SANITIZE_BUILD_DIR:-build-asan}"
+mkdir -p "$B"
+B="$(cd "$B" && pwd)" # absolute: ost-fuzz-executable-args changes folder
 
 OST_DEPS_FUZZ=1 bash scripts/install-deps.sh
-SAN="-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+source scripts/sanitizer-flags.sh
 if [[ ! -f "$B/build.ninja" ]]; then
   cmake -G Ninja -S . -B "$B" -DOST_ENABLE_FUZZERS=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_FLAGS="$SAN" -DCMAKE_CXX_FLAGS="$SAN" >/dev/null
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+    -DCMAKE_C_FLAGS="$OST_SANITIZER_FLAGS" \
+    -DCMAKE_CXX_FLAGS="$OST_SANITIZER_FLAGS" >/dev/null
 fi
 cmake --build "$B" --target ost-fuzzers -j "${OST_JOBS:-$(nproc)}"
 
@@ -41,7 +48,7 @@ cmake --build "$B" --target ost-fuzzers -j "${OST_JOBS:-$(nproc)}"
 data="$root/../shared/data"
 seeds="$B/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{onnx,json,llama2c,text}
+mkdir -p "$seeds"/{onnx,json,llama2c,text,checkpoint,session,args}
 cp test/Importer/ONNX/*.onnxtext "$seeds/onnx/"
 # Inputs of crashes found before (each also has a lit test).
 cp fuzz/regressions/onnx/* "$seeds/onnx/"
@@ -66,19 +73,34 @@ printf 'Once upon a time\n' > "$seeds/text/ascii"
 printf '3.14 \xc2\xbd \xd9\xa3 h\xc3\xa9llo \xff\xfe\n' > "$seeds/text/unicode"
 printf '\x00\x00\x00\x10\x00\x00\x00\x00' > "$seeds/llama2c/header"
 
+# Valid checkpoints of the fuzzer's own module (it writes them itself).
+OST_FUZZ_CHECKPOINT_SEEDS="$seeds/checkpoint" "$B/fuzz/ost-fuzz-checkpoint" -runs=0 >/dev/null 2>&1
+# Session API: create (threads, cache), then forwards and resets.
+printf '\x01\x20\x00\x05\x01\x02\x03\x04\x05\x02\x04\x00\x01\x09\x01' > "$seeds/session/forwards"
+printf '\x00\x00\x00\x30\x11\x22\x05' > "$seeds/session/fill"
+# Executable command lines (FILE bytes after the NUL).
+args() { printf '%s\0%s' "$1" "$2" > "$seeds/args/$3"; }
+args "perplexity --tokenizer @TOK --text @FILE --context 16 --quiet" "Once upon a time<|endoftext|>there was a cat" ppl
+args "perplexity --tokenizer @TOK --text @FILE --docs 0:1 --context 8" "One<|endoftext|>Two" docs
+args "generate --tokenizer @TOK --prompt Once --max-tokens 8" "" generate
+args "logits --tokens 1,2,3,511 --out @OUT" "" logits
+args "logits --tokenizer @TOK --prompt hello --decode --out @OUT" "" decode
+args "info" "" info
+
 seed_dir() {
   case "$1" in
     ost-fuzz-onnx-import) echo "$seeds/onnx" ;;
     ost-fuzz-tokenizer-json) echo "$seeds/json" ;;
     ost-fuzz-llama2c-tokenizer) echo "$seeds/llama2c" ;;
     ost-fuzz-tokenize-text) echo "$seeds/text" ;;
+    ost-fuzz-checkpoint) echo "$seeds/checkpoint" ;;
+    ost-fuzz-session-api) echo "$seeds/session" ;;
+    ost-fuzz-executable-args) echo "$seeds/args" ;;
   esac
 }
 
 # --- run ---------------------------------------------------------------------
 export OST_FUZZ_TOKENIZERS="$tokenizers"
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 mkdir -p "$B/artifacts" "$B/logs"
 status=0
 for t in "${TARGETS[@]}"; do
@@ -86,7 +108,11 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$corpus"
   log="$B/logs/$t.log"
   set +e
+  # The executables print their results: keep the log to the fuzzer's own.
+  quiet=0
+  [[ "$t" == ost-fuzz-executable-args ]] && quiet=3
   "$B/fuzz/$t" "$corpus" "$(seed_dir "$t")" -max_total_time="$SECS" \
+    -close_fd_mask=$quiet \
     -print_final_stats=1 -timeout=20 -rss_limit_mb=4096 -max_len=1048576 \
     -artifact_prefix="$B/artifacts/$t-" >"$log" 2>&1
   rc=$?

@@ -24,6 +24,11 @@ int runLogits(const ostrt_model_info &info, const Options &options);
 /// Prefill and decode throughput against the memory bandwidth.
 int runBench(const ostrt_model_info &info, const Options &options);
 
+/// The whole command line of an executable: argv[1] names the subcommand
+/// (perplexity, generate, logits, bench, info, help). Returns the exit
+/// status. `info` may be null (an error).
+int runExecutable(const ostrt_model_info *info, int argc, char **argv);
+
 } // namespace ost::runtime
 
 #endif // OST_RUNTIME_SESSION_COMMANDS_H

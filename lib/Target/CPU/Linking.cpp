@@ -51,6 +51,8 @@ bool mlir::ost::linkModel(const std::string &objectPath,
   for (const char *library : kOstRuntimeLinkLibraries)
     args.push_back(library);
   args.insert(args.end(), {"-lpthread", "-lm"});
+  for (const char *const *flag = kOstRuntimeLinkFlags; *flag; ++flag)
+    args.push_back(*flag);
 
   llvm::SmallString<128> logPath;
   if (std::error_code ec =
