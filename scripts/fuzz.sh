@@ -34,14 +34,7 @@ B="$(cd "$B" && pwd)" # absolute: ost-fuzz-executable-args changes folder
 
 OST_DEPS_FUZZ=1 bash scripts/install-deps.sh
 source scripts/sanitizer-flags.sh
-if [[ ! -f "$B/build.ninja" ]]; then
-  cmake -G Ninja -S . -B "$B" -DOST_ENABLE_FUZZERS=ON \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-    -DCMAKE_C_FLAGS="$OST_SANITIZER_FLAGS" \
-    -DCMAKE_CXX_FLAGS="$OST_SANITIZER_FLAGS" >/dev/null
-fi
+configure_sanitizer_build "$B"
 cmake --build "$B" --target ost-fuzzers -j "${OST_JOBS:-$(nproc)}"
 
 # --- seed corpora ------------------------------------------------------------

@@ -23,14 +23,7 @@ cd "$(dirname "$0")/.."
 OST_DEPS_FUZZ=1 bash scripts/install-deps.sh
 B="${OST_SANITIZE_BUILD_DIR:-build-asan}"
 source scripts/sanitizer-flags.sh
-if [[ ! -f "$B/build.ninja" ]]; then
-  cmake -G Ninja -S . -B "$B" -DOST_ENABLE_FUZZERS=ON \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-    -DCMAKE_C_FLAGS="$OST_SANITIZER_FLAGS" \
-    -DCMAKE_CXX_FLAGS="$OST_SANITIZER_FLAGS" >/dev/null
-fi
+configure_sanitizer_build "$B"
 cmake --build "$B" -j "${OST_JOBS:-$(nproc)}"
 cmake --build "$B" --target ost-fuzzers -j "${OST_JOBS:-$(nproc)}"
 cd "$B"
