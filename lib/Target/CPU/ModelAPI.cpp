@@ -8,7 +8,9 @@
 //  - the C API over the session (Session.h): `<prefix>_create`, `_destroy`,
 //    `_reset`, `_forward`, `_prefill`, `_decode`, `_position`, `_capacity`,
 //    `_vocab_size`, `_error` (declared by getCAPIHeader);
-//  - for executables, `ost_main_model_info()` that ostmain's main() reads.
+//  - for executables, `ost_main_model_info()` that ostmain's main() reads;
+//  - hidden visibility for everything else, so that models loaded together
+//    each run their own step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -233,6 +235,21 @@ void addModelAPI(llvm::Module &module,
   }
 }
 
+/// Gives every definition of the translated step hidden visibility (called
+/// before the C API is added, so the API is all that a shared library
+/// exports). The step (`ost_step`, `_mlir_ciface_ost_step`), its helpers and
+/// the weights have the same names in every compiled model. Exported, they
+/// would be interposed by ELF symbol resolution when two models are loaded
+/// in one process: the second model's info would point to the first
+/// model's step and weights, which fails on a shape check when the models
+/// differ and silently runs the wrong weights when they share an
+/// architecture.
+void hideStep(llvm::Module &module) {
+  for (llvm::GlobalValue &value : module.global_values())
+    if (!value.isDeclaration() && !value.hasLocalLinkage())
+      value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+}
+
 } // namespace
 
 std::unique_ptr<llvm::Module>
@@ -253,6 +270,7 @@ mlir::ost::translateCPUModel(ModuleOp module, llvm::LLVMContext &llvmContext,
                      "convert-ost-to-cpu first");
     return nullptr;
   }
+  hideStep(*llvmModule);
   addModelAPI(*llvmModule, *fields, options, step);
   return llvmModule;
 }
