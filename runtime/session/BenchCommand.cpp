@@ -29,6 +29,8 @@
 #include <cstring>
 #include <thread>
 
+#include <unistd.h>
+
 namespace ost::runtime {
 
 namespace {
@@ -74,6 +76,14 @@ double copyBandwidth(size_t bytes, unsigned threads, int64_t repeat) {
   return 2.0 * static_cast<double>(bytes) / seconds / 1e9;
 }
 
+/// The machine's physical memory in MiB, 0 if unknown.
+int64_t physicalMemoryMiB() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return 0;
+  return static_cast<int64_t>(pages) * pageSize >> 20;
+}
+
 } // namespace
 
 int runBench(const ostrt_model_info &info, const Options &options) {
@@ -85,7 +95,14 @@ int runBench(const ostrt_model_info &info, const Options &options) {
       !options.getInt("repeat", 3, 1, 1000, repeat) ||
       !options.getInt("copy-mib", 1024, 1, 1 << 20, copyMiB))
     return 1;
-  if (promptTokens + decodeTokens > info.max_positions)
+  int64_t memoryMiB = physicalMemoryMiB();
+  if (memoryMiB > 0 && 2 * copyMiB > memoryMiB)
+    return reportError("--copy-mib " + std::to_string(copyMiB) +
+                       " needs two buffers of that size, more than this "
+                       "machine's " +
+                       std::to_string(memoryMiB) + " MiB of memory");
+  // Not promptTokens + decodeTokens, which can overflow (max_positions > 0).
+  if (promptTokens > info.max_positions - decodeTokens)
     return reportError(
         "--prompt-tokens " + std::to_string(promptTokens) +
         " + --decode-tokens " + std::to_string(decodeTokens) +

@@ -27,6 +27,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 
 using namespace ost::runtime;
@@ -131,7 +132,13 @@ int ost::runtime::runExecutable(const ostrt_model_info *info, int argc,
       printUsage(stderr, *info);
       return 1;
     }
-    return command.run(*info, options);
+    // Out of memory (a model's buffers, a huge text) is an error like any
+    // other, not std::terminate's abort.
+    try {
+      return command.run(*info, options);
+    } catch (const std::bad_alloc &) {
+      return reportError(name + ": out of memory");
+    }
   }
   reportError("unknown command '" + name + "'");
   printUsage(stderr, *info);

@@ -321,6 +321,18 @@ TEST_F(ModelMain, BenchPrintsItsFigures) {
   r = run("bench --prompt-tokens 60 --decode-tokens 8");
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "exceed the model's 64 positions")) << r.err;
+  // The sum used to overflow and pass the check; then the token buffer's
+  // allocation aborted.
+  r = run("bench --prompt-tokens 9223372036854775807 --decode-tokens 1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "exceed the model's 64 positions")) << r.err;
+  // 1 TiB copy buffers (the largest --copy-mib) are refused before any
+  // work, not faulted in until the machine runs out of memory.
+  r = run("bench --prompt-tokens 4 --decode-tokens 4 --copy-mib 1048576");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "--copy-mib 1048576 needs two buffers of that "
+                              "size, more than this machine's"))
+      << r.err;
 }
 
 } // namespace
