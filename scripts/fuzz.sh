@@ -13,7 +13,10 @@
 #
 #   fuzz ost-fuzz-onnx-import: execs 123456 in 60 s, crashes 0
 #
-# and exits 1 if any target crashed (the reproducer is under
+# OST_FUZZ_RUNS=N stops each target after N executions (or SECONDS,
+# whichever comes first); OST_FUZZ_MAX_LEN caps the input size (1 MiB by
+# default; the importer runs several times faster on inputs of a few KB).
+# Exits 1 if any target crashed (the reproducer is under
 # build-asan/artifacts/; `build-asan/fuzz/<target> <file>` replays it).
 # Not part of the default test run; docs/Reliability.md has the figures.
 # ===---------------------------------------------------------------------=== #
@@ -106,13 +109,16 @@ for t in "${TARGETS[@]}"; do
   [[ "$t" == ost-fuzz-executable-args ]] && quiet=3
   "$B/fuzz/$t" "$corpus" "$(seed_dir "$t")" -max_total_time="$SECS" \
     -close_fd_mask=$quiet \
-    -print_final_stats=1 -timeout=20 -rss_limit_mb=4096 -max_len=1048576 \
+    -print_final_stats=1 -timeout=20 -rss_limit_mb=4096 \
+    -max_len="${OST_FUZZ_MAX_LEN:-1048576}" -runs="${OST_FUZZ_RUNS:--1}" \
     -artifact_prefix="$B/artifacts/$t-" >"$log" 2>&1
   rc=$?
   set -e
   execs=$(grep -oE "stat::number_of_executed_units: [0-9]+" "$log" | grep -oE "[0-9]+$" || true)
   crashes=$(find "$B/artifacts" -name "$t-*" | wc -l)
-  echo "fuzz $t: execs ${execs:-0} in $SECS s, crashes $crashes (exit $rc, log $log)"
+  # libFuzzer's "Done N runs in S second(s)" when it stopped on -runs.
+  secs=$(grep -oE "Done [0-9]+ runs in [0-9]+ second" "$log" | grep -oE "[0-9]+ second" | grep -oE "[0-9]+" || true)
+  echo "fuzz $t: execs ${execs:-0} in ${secs:-$SECS} s, crashes $crashes (exit $rc, log $log)"
   if ((rc != 0 || crashes > 0)); then
     status=1
   fi
