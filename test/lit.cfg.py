@@ -36,6 +36,10 @@ config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 config.substitutions.append(("%ost_src_root", config.ost_src_root))
 config.substitutions.append(("%shared_data", config.ost_shared_data_dir))
 config.substitutions.append(("%ost_bin_dir", config.ost_tools_dir))
+# The C compiler for programs that link a compiled model's shared library
+# (with the sanitizer flags of a scripts/sanitize.sh build).
+config.substitutions.append(
+    ("%host_cc", (config.host_c_compiler + " " + config.sanitizer_link_flags).strip()))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_system_environment(["HOME", "TMPDIR"])

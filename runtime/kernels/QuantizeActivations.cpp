@@ -35,10 +35,10 @@ Status quantizePerTokenAsym4(const float *x, int64_t rows, int64_t k,
     ::ost::numerics::QuantGrid grid =
         ::ost::numerics::QuantGrid::compute(lo, hi, spec);
     scales[r] = grid.scale;
-    zeroPoints[r] = static_cast<int32_t>(grid.zeroPoint);
+    zeroPoints[r] = ::ost::numerics::levelToInt<int32_t>(grid.zeroPoint);
     uint8_t *out = q + r * k;
     for (int64_t i = 0; i < k; ++i)
-      out[i] = static_cast<uint8_t>(grid.quantize(in[i]));
+      out[i] = ::ost::numerics::levelToInt<uint8_t>(grid.quantize(in[i]));
   }
   return Status::success();
 }

@@ -20,6 +20,7 @@
 #ifndef OST_RUNTIME_MODEL_SIMD_H
 #define OST_RUNTIME_MODEL_SIMD_H
 
+#include "ost/Numerics/QuantGrid.h"
 #include "ost/Numerics/Rounding.h"
 
 #include <cmath>
@@ -72,8 +73,11 @@ struct ScalarVec {
   /// matter).
   static F roundMagic(F x) { return roundHalfEven(x); }
   static F loadU8(const uint8_t *p) { return static_cast<float>(*p); }
-  /// Stores an integer-valued float in 0..255 as a byte.
-  static void storeU8(uint8_t *p, F v) { *p = static_cast<uint8_t>(v); }
+  /// Stores an integer-valued float in 0..255 as a byte (NaN as 0, like
+  /// the vector conversions).
+  static void storeU8(uint8_t *p, F v) {
+    *p = ::ost::numerics::levelToInt<uint8_t>(v);
+  }
   /// The low and high nibbles of one byte, as floats.
   static void nibbles(const uint8_t *p, F &lo, F &hi) {
     lo = static_cast<float>(*p & 0xF);

@@ -47,6 +47,14 @@ inline float dequantizeLevel(float level, float zeroPoint, float scale) {
   return (level - zeroPoint) * scale;
 }
 
+/// An integer-valued float (a level or a zero point) as the integer type I.
+/// A NaN (the level of a NaN input, the zero point of a range with an
+/// infinity) becomes 0, which is what the SIMD conversions give; a plain
+/// cast of NaN is undefined behaviour.
+template <typename I> I levelToInt(float level) {
+  return level == level ? static_cast<I>(level) : I(0);
+}
+
 /// What determines a grid: bit width, symmetry and clip ratio.
 struct GridSpec {
   unsigned bits = 8;
