@@ -10,6 +10,8 @@
 //       --calib=text.txt --calib-docs=0:250 --tokenizer=tok.bin \
 //       --compile-to=quantized -o out.mlir
 //   ost-compile model.onnx --method=ostquant ... --target=cpu -o NAME
+//   ost-compile model.onnx --method=quarot --bits=W4A16KV16 --target=onnx \
+//       -o m.onnx
 //
 // `--compile-to=quantized` stops after weight quantization: the output is
 // OST IR with packed `ost.qlinear` weights and the runtime activation/KV
@@ -22,7 +24,8 @@
 // `cpu`), the LLVM dialect (`llvm`), LLVM IR with the model's C API
 // (`llvmir`), an object file (`object`, emitted in process), and by default
 // the executable NAME (`binary`; with `--emit=shared` also libNAME.so and
-// NAME.h).
+// NAME.h). `--target=onnx` writes the quantized module as an ONNX model
+// (MatMulNBits or QDQ weights; include/ost/Target/ONNX/ONNXExport.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +34,7 @@
 #include "ost/InitAll.h"
 #include "ost/Pipelines/Pipelines.h"
 #include "ost/Target/CPU/CPUBackend.h"
+#include "ost/Target/ONNX/ONNXExport.h"
 #include "ost/Tools/ModelLoader.h"
 #include "ost/Tools/OutputFile.h"
 
@@ -78,12 +82,24 @@ static cl::opt<std::string> compileTo(
     "compile-to",
     cl::desc("Stop after: quantized (OST IR; the default without --target), "
              "cpu (the step on memrefs), llvm (LLVM dialect), llvmir (LLVM "
-             "IR), object, binary (the default with --target=cpu); cuda and "
-             "onnx are not implemented yet"),
+             "IR), object, binary (the default with --target=cpu); not "
+             "with --target=onnx"),
     cl::cat(category));
 static cl::opt<std::string>
-    target("target", cl::desc("Code generation target: cpu"),
+    target("target",
+           cl::desc("Code generation target: cpu (executables) or onnx (a "
+                    "quantized ONNX model)"),
            cl::cat(category));
+static cl::opt<std::string> onnxWeights(
+    "onnx-weights",
+    cl::desc("With --target=onnx: matmulnbits (com.microsoft.MatMulNBits, "
+             "the default) or qdq (INT4 DequantizeLinear + MatMul)"),
+    cl::init("matmulnbits"), cl::cat(category));
+static cl::opt<int64_t> onnxBlockSize(
+    "onnx-block-size",
+    cl::desc("With --target=onnx: MatMulNBits block size of per-channel "
+             "weights (0: the smallest power of two >= K, 16 to 128)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<std::string>
     emitKind("emit",
              cl::desc("With --target=cpu: exe (the executable NAME) or shared "
@@ -228,12 +244,24 @@ int emitBinaries(llvm::Module &llvmModule, Phase phase, EmitKind emit,
 
 /// Maps the flags onto `o`; 0, or 1 after a message.
 int getCompileOptions(CompileOptions &o) {
-  if (!target.empty() && target != "cpu")
-    return fail("--target=" + target + " is not supported (supported: cpu)");
-  o.target = target.empty() ? mlir::ost::Target::None : mlir::ost::Target::CPU;
+  if (!target.empty() && target != "cpu" && target != "onnx")
+    return fail("--target=" + target +
+                " is not supported (supported: cpu, onnx)");
+  o.target = target.empty()     ? mlir::ost::Target::None
+             : target == "onnx" ? mlir::ost::Target::ONNX
+                                : mlir::ost::Target::CPU;
+  if (o.target == mlir::ost::Target::ONNX) {
+    if (!compileTo.empty())
+      return fail("--compile-to does not apply to --target=onnx (it writes "
+                  "the quantized model as ONNX)");
+    if (onnxWeights != "matmulnbits" && onnxWeights != "qdq")
+      return fail("--onnx-weights=" + onnxWeights +
+                  " is not matmulnbits or qdq");
+  }
   std::string phaseName =
-      compileTo.empty() ? (target.empty() ? "quantized" : "binary")
-                        : compileTo.getValue();
+      compileTo.empty()
+          ? (target.empty() || target == "onnx" ? "quantized" : "binary")
+          : compileTo.getValue();
   std::optional<Phase> phase = mlir::ost::parsePhase(phaseName);
   if (!phase)
     return fail("--compile-to=" + phaseName +
@@ -357,6 +385,23 @@ int main(int argc, char **argv) {
   } else if (method != "none") {
     (*module)->setAttr("ost.quantization",
                        StringAttr::get(&context, description));
+  }
+  if (options.target == mlir::ost::Target::ONNX) {
+    mlir::ost::ONNXExportOptions onnxOptions;
+    onnxOptions.weightFormat = onnxWeights == "qdq"
+                                   ? mlir::ost::ONNXWeightFormat::QDQ
+                                   : mlir::ost::ONNXWeightFormat::MatMulNBits;
+    onnxOptions.blockSize = onnxBlockSize;
+    onnxOptions.description = description;
+    std::string bytes;
+    if (failed(mlir::ost::exportONNXModel(*module, onnxOptions, bytes)))
+      return fail("cannot export " + inputPath + " as ONNX; no output written");
+    if (!writeFileAtomically(outputPath, bytes))
+      return 1;
+    if (!quiet)
+      llvm::errs() << "ost-compile: " << description << " -> " << outputPath
+                   << " (ONNX, " << bytes.size() << " bytes)\n";
+    return 0;
   }
   if (phase >= Phase::CPU && failed(runPhase(*module, options, Phase::CPU)))
     return fail("cannot lower " + inputPath +

@@ -8,6 +8,8 @@
 
 #include "gtest/gtest.h"
 
+#include <optional>
+
 using namespace ost::quant;
 using namespace ost::quant::test;
 
@@ -24,12 +26,15 @@ std::vector<float> unpack(const QuantizedWeight &q,
       {q.rows, bytes}, std::vector<int64_t>(packed.begin(), packed.end()),
       DType::I8);
   Tensor scales = Tensor::fromFloats({q.rows, q.groups}, q.scales);
+  // Symmetric weights have no zero points (q.zeroPoints is empty).
   std::vector<int64_t> zeroPoints;
   for (int8_t zp : q.zeroPoints)
     zeroPoints.push_back(static_cast<uint8_t>(zp));
-  Tensor zp = Tensor::fromInts({q.rows, q.groups}, zeroPoints, DType::I8, 8);
+  std::optional<Tensor> zp;
+  if (!options.symmetric)
+    zp = Tensor::fromInts({q.rows, q.groups}, zeroPoints, DType::I8, 8);
   llvm::Expected<Tensor> w = mlir::ost::unpackWeight(
-      packedTensor, scales, options.symmetric ? nullptr : &zp,
+      packedTensor, scales, zp ? &*zp : nullptr,
       toQuantParams(options), mlir::ost::KernelContext());
   EXPECT_TRUE(static_cast<bool>(w));
   if (!w) {

@@ -73,8 +73,10 @@ inline double outputError(const std::vector<float> &w,
 
 template <typename T>
 bool bitwiseEqual(const std::vector<T> &a, const std::vector<T> &b) {
+  // memcmp of an empty vector's null data() is undefined even for size 0.
   return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+         (a.empty() ||
+          std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
 } // namespace ost::quant::test

@@ -66,7 +66,7 @@ enum class Phase {
 };
 
 /// Code generation targets.
-enum class Target { None, CPU };
+enum class Target { None, CPU, ONNX };
 
 /// What `--compile-to=binary` writes.
 enum class EmitKind { Executable, Shared };

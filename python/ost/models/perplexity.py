@@ -62,7 +62,20 @@ def stream_nll_torch(model, tokens: List[int], window: int) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def evaluate(model, tok, stories: List[str], window: int = 512, backend: str = "torch", ckpt=None) -> dict:
+def stream_nll_logits(run, tokens: List[int], window: int) -> np.ndarray:
+    """The NLL of each prediction with `run(ids) -> logits [len(ids), vocab]` (e.g. ONNX Runtime), in float64."""
+    out = []
+    for inp, tgt in windows(tokens, window):
+        x = np.asarray(run(np.asarray(inp, dtype=np.int64)), dtype=np.float64)
+        m = x.max(axis=-1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(x - m).sum(axis=-1))
+        out.append(lse - x[np.arange(len(tgt)), np.asarray(tgt)])
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def evaluate(model, tok, stories: List[str], window: int = 512, backend: str = "torch", ckpt=None,
+             run=None) -> dict:
+    """backend "torch" (model), "numpy" (ckpt, the llama2.c forward) or "logits" (run: ids -> logits)."""
     total, n, long_stories = 0.0, 0, 0
     for s in stories:
         ids = tok.encode(s, bos=True)
@@ -71,6 +84,8 @@ def evaluate(model, tok, stories: List[str], window: int = 512, backend: str = "
         if backend == "numpy":
             from .llama2c_numpy import stream_nll
             nll = stream_nll(ckpt, ids, window)
+        elif backend == "logits":
+            nll = stream_nll_logits(run, ids, window)
         else:
             nll = stream_nll_torch(model, ids, window)
         total += float(nll.sum())

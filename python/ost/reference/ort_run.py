@@ -132,11 +132,18 @@ def js_fixed(value: float, digits: int) -> str:
 
 
 def session(model: str, threads: int):
-    """A CPU session with every graph optimization and `threads` intra-op threads (0: ORT's default)."""
+    """A CPU session with every graph optimization (float activations in fused QDQ MatMuls) and `threads`
+    intra-op threads (0: ORT's default)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    # With every optimization ONNX Runtime fuses DequantizeLinear + MatMul
+    # (the QDQ form of `ost-compile --target=onnx --onnx-weights=qdq`) into
+    # MatMulNBits with int8 activations (accuracy level 4) unless this says
+    # 0; the reference computes what the graph says.
+    opts.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
     if threads > 0:
         opts.intra_op_num_threads = threads
     return ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])

@@ -82,6 +82,11 @@ def ort_runner(onnx_path: str, threads: int) -> Callable[[np.ndarray], np.ndarra
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    # ONNX Runtime fuses DequantizeLinear + MatMul into MatMulNBits with
+    # int8 activations (accuracy level 4) unless told otherwise; the
+    # reference computes what the graph says (float activations).
+    opts.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
     sess = ort.InferenceSession(onnx_path, opts, providers=["CPUExecutionProvider"])
     return lambda ids: sess.run(["logits"], {"input_ids": ids[None, :].astype(np.int64)})[0][0]
 
@@ -140,6 +145,9 @@ def main_stories(argv) -> int:
     ap.add_argument("--window", type=int, default=512, help="predictions per window (context)")
     ap.add_argument("--backend", choices=["torch", "numpy"], default="torch",
                     help="numpy: the independent llama2.c reference (llama2.c checkpoints only)")
+    ap.add_argument("--onnx", default="",
+                    help="score this ONNX file with ONNX Runtime instead (e.g. ost-compile --target=onnx "
+                         "output); the checkpoint still gives the tokenizer and the context")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: 1 for small models)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
@@ -167,8 +175,12 @@ def main_stories(argv) -> int:
     if not stories or not stories[0]:
         die(f"{args.text}: no stories selected (skip={args.skip}, first={args.first})")
     t0 = time.time()
-    r = evaluate(model, tok, stories, args.window, args.backend, ckpt)
-    r.update(model=desc, backend=args.backend, skip=args.skip, seconds=round(time.time() - t0, 2))
+    backend, run = args.backend, None
+    if args.onnx:
+        backend, desc = "onnxruntime", args.onnx
+        run = ort_runner(args.onnx, max(args.threads, 1))
+    r = evaluate(model, tok, stories, args.window, "logits" if run else backend, ckpt, run)
+    r.update(model=desc, backend=backend, skip=args.skip, seconds=round(time.time() - t0, 2))
     if args.json:
         print(json.dumps(r))
     else:
@@ -180,7 +192,7 @@ def main_stories(argv) -> int:
         print(f"predicted tokens: {r['predicted_tokens']}")
         print(f"mean NLL: {r['mean_nll']:.4f} nats/token")
         print(f"PPL: {r['ppl']:.3f}")
-        print(f"time: {r['seconds']:.1f} s ({args.backend})")
+        print(f"time: {r['seconds']:.1f} s ({backend})")
     return 0
 
 
