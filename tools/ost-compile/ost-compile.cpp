@@ -82,8 +82,8 @@ static cl::opt<std::string> compileTo(
     "compile-to",
     cl::desc("Stop after: quantized (OST IR; the default without --target), "
              "cpu (the step on memrefs), llvm (LLVM dialect), llvmir (LLVM "
-             "IR), object, binary (the default with --target=cpu); not "
-             "with --target=onnx"),
+             "IR), object, binary (the default with --target=cpu); onnx is "
+             "--target=onnx"),
     cl::cat(category));
 static cl::opt<std::string>
     target("target",
@@ -244,24 +244,36 @@ int emitBinaries(llvm::Module &llvmModule, Phase phase, EmitKind emit,
 
 /// Maps the flags onto `o`; 0, or 1 after a message.
 int getCompileOptions(CompileOptions &o) {
-  if (!target.empty() && target != "cpu" && target != "onnx")
-    return fail("--target=" + target +
+  std::string targetName = target;
+  std::string compileToName = compileTo;
+  // --compile-to=onnx is --target=onnx.
+  if (compileToName == "onnx") {
+    if (!targetName.empty() && targetName != "onnx")
+      return fail("--compile-to=onnx needs --target=onnx, not --target=" +
+                  targetName);
+    targetName = "onnx";
+    compileToName.clear();
+  }
+  if (!targetName.empty() && targetName != "cpu" && targetName != "onnx")
+    return fail("--target=" + targetName +
                 " is not supported (supported: cpu, onnx)");
-  o.target = target.empty()     ? mlir::ost::Target::None
-             : target == "onnx" ? mlir::ost::Target::ONNX
-                                : mlir::ost::Target::CPU;
+  o.target = targetName.empty()     ? mlir::ost::Target::None
+             : targetName == "onnx" ? mlir::ost::Target::ONNX
+                                    : mlir::ost::Target::CPU;
   if (o.target == mlir::ost::Target::ONNX) {
-    if (!compileTo.empty())
-      return fail("--compile-to does not apply to --target=onnx (it writes "
-                  "the quantized model as ONNX)");
+    if (!compileToName.empty())
+      return fail("--compile-to=" + compileToName +
+                  " does not apply to --target=onnx (it writes the quantized "
+                  "model as ONNX)");
     if (onnxWeights != "matmulnbits" && onnxWeights != "qdq")
       return fail("--onnx-weights=" + onnxWeights +
                   " is not matmulnbits or qdq");
   }
   std::string phaseName =
-      compileTo.empty()
-          ? (target.empty() || target == "onnx" ? "quantized" : "binary")
-          : compileTo.getValue();
+      compileToName.empty()
+          ? (targetName.empty() || targetName == "onnx" ? "quantized"
+                                                        : "binary")
+          : compileToName;
   std::optional<Phase> phase = mlir::ost::parsePhase(phaseName);
   if (!phase)
     return fail("--compile-to=" + phaseName +
