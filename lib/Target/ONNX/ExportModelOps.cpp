@@ -30,10 +30,7 @@ using namespace mlir;
 using namespace mlir::ost;
 using namespace mlir::ost::onnxexport;
 
-namespace {
-
-/// The ONNX data type of a constant's or tensor's element type.
-std::optional<int32_t> getDataType(Type elem) {
+std::optional<int32_t> mlir::ost::onnxexport::getDataType(Type elem) {
   if (elem.isF32())
     return kFloat;
   if (elem.isInteger(8))
@@ -44,8 +41,6 @@ std::optional<int32_t> getDataType(Type elem) {
     return kInt64;
   return std::nullopt;
 }
-
-} // namespace
 
 FailureOr<std::vector<char>>
 mlir::ost::onnxexport::getRawBytes(ElementsAttr attr, Operation *op) {

@@ -53,17 +53,8 @@ FailureOr<std::string> Exporter::fakeQuant(const std::string &x, int64_t rank,
   }
   std::string hint = hintFor(op) + "_fq";
   std::string in = x;
-  auto zeroCopyShape = [&](ArrayRef<int64_t> tail) {
-    std::vector<int64_t> dims(static_cast<size_t>(rank - 1), 0);
-    dims.insert(dims.end(), tail.begin(), tail.end());
-    return b.i64(dims);
-  };
-  if (grouped) {
-    onnx::NodeProto &r = b.node(
-        "Reshape", {x, zeroCopyShape({lastDim / group, group})}, hint + "_g");
-    GraphBuilder::setInt(r, "allowzero", 0);
-    in = r.output(0);
-  }
+  if (grouped)
+    in = b.reshapeLast(x, rank, {lastDim / group, group}, hint + "_g");
   auto reduce = [&](StringRef opName, StringRef name) {
     std::vector<std::string> inputs{in};
     if (granularity == Granularity::PerToken)
@@ -111,12 +102,8 @@ FailureOr<std::string> Exporter::fakeQuant(const std::string &x, int64_t rank,
   if (!symmetric)
     level = b.op("Sub", {level, zp}, hint + "_centered");
   std::string out = b.op("Mul", {level, scale}, hint);
-  if (grouped) {
-    onnx::NodeProto &r =
-        b.node("Reshape", {out, zeroCopyShape({lastDim})}, hint + "_ungroup");
-    GraphBuilder::setInt(r, "allowzero", 0);
-    out = r.output(0);
-  }
+  if (grouped)
+    out = b.reshapeLast(out, rank, {lastDim}, hint + "_ungroup");
   return out;
 }
 
@@ -136,17 +123,12 @@ FailureOr<std::vector<char>> constantBytes(Value v, Operation *op,
 /// Integer values of a constant of 8-, 32- or 64-bit integers.
 FailureOr<std::vector<int64_t>> constantInts(Value v, Operation *op,
                                              StringRef what) {
-  ElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr))) {
-    op->emitError("the onnx target needs constant ") << what;
-    return failure();
-  }
-  unsigned width = cast<ShapedType>(attr.getType()).getElementTypeBitWidth();
+  unsigned width = cast<ShapedType>(v.getType()).getElementTypeBitWidth();
   if (width != 8 && width != 32 && width != 64) {
     op->emitError("the onnx target reads 8-, 32- or 64-bit ") << what;
     return failure();
   }
-  FailureOr<std::vector<char>> raw = getRawBytes(attr, op);
+  FailureOr<std::vector<char>> raw = constantBytes(v, op, what);
   if (failed(raw))
     return failure();
   std::vector<int64_t> out;
@@ -432,17 +414,9 @@ LogicalResult emitOnlineHadamard(Exporter &e, OnlineHadamardOp op) {
            << m << " is too long";
   GraphBuilder &b = e.b;
   std::string hint = e.hintFor(op);
-  auto zeroCopy = [&](ArrayRef<int64_t> tail) {
-    std::vector<int64_t> dims(static_cast<size_t>(rank - 1), 0);
-    dims.insert(dims.end(), tail.begin(), tail.end());
-    return b.i64(dims);
-  };
   auto reshapeTo = [&](const std::string &v, ArrayRef<int64_t> tail,
                        StringRef name) {
-    onnx::NodeProto &r =
-        b.node("Reshape", {v, zeroCopy(tail)}, (hint + "_" + name).str());
-    GraphBuilder::setInt(r, "allowzero", 0);
-    return r.output(0);
+    return b.reshapeLast(v, rank, tail, (hint + "_" + name).str());
   };
   auto matrix = [&](ArrayRef<float> values, int64_t size, StringRef name) {
     return b.initializer((hint + "_" + name).str(), kFloat, {size, size},

@@ -60,6 +60,9 @@ private:
   llvm::DenseMap<Value, Operation *> pending;
 };
 
+/// The ONNX data type of an f32, i8, i32 or i64 element type.
+std::optional<int32_t> getDataType(Type elem);
+
 /// The raw little-endian bytes of a dense or dense_resource constant.
 FailureOr<std::vector<char>> getRawBytes(ElementsAttr attr, Operation *op);
 

@@ -162,6 +162,15 @@ std::string GraphBuilder::dimOf(const std::string &x, int64_t i) {
   return n.output(0);
 }
 
+std::string GraphBuilder::reshapeLast(const std::string &x, int64_t rank,
+                                      ArrayRef<int64_t> tail, StringRef hint) {
+  std::vector<int64_t> dims(static_cast<size_t>(rank - 1), 0);
+  dims.insert(dims.end(), tail.begin(), tail.end());
+  onnx::NodeProto &n = node("Reshape", {x, i64(dims)}, hint);
+  setInt(n, "allowzero", 0);
+  return n.output(0);
+}
+
 std::string GraphBuilder::concatI64(ArrayRef<std::string> pieces,
                                     StringRef hint) {
   if (pieces.size() == 1)

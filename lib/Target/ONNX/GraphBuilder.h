@@ -83,6 +83,11 @@ public:
   std::string shapeOf(const std::string &x);
   /// Shape(x)[i : i+1] as a 1-D int64 tensor of one element (cached).
   std::string dimOf(const std::string &x, int64_t i);
+  /// Reshape(x, [0 × (rank − 1), tail...]) with allowzero 0: keeps the first
+  /// rank − 1 sizes of x (leading sizes of a rank-`rank` activation) and
+  /// replaces the rest by `tail`.
+  std::string reshapeLast(const std::string &x, int64_t rank,
+                          ArrayRef<int64_t> tail, StringRef hint);
   /// Concatenation of 1-D int64 pieces (one piece is returned as it is).
   std::string concatI64(ArrayRef<std::string> pieces, StringRef hint);
 

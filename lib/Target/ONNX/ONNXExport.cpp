@@ -81,24 +81,14 @@ LogicalResult Exporter::emit(Operation *op) {
 
 namespace {
 
-std::optional<int32_t> getElementDataType(Type t) {
-  if (t.isF32())
-    return kFloat;
-  if (t.isInteger(64))
-    return kInt64;
-  if (t.isInteger(32))
-    return kInt32;
-  return std::nullopt;
-}
-
 /// Fills `info` with name, element type and dims (dynamic dims named by
 /// `dimNames` where given).
 LogicalResult setValueInfo(onnx::ValueInfoProto &info, StringRef name, Type t,
                            ArrayAttr dimNames, Location loc) {
   auto type = dyn_cast<RankedTensorType>(t);
   std::optional<int32_t> elem =
-      type ? getElementDataType(type.getElementType()) : std::nullopt;
-  if (!elem)
+      type ? getDataType(type.getElementType()) : std::nullopt;
+  if (!elem || *elem == kInt8)
     return emitError(loc, "the onnx target exports f32, i32 and i64 tensors "
                           "at the function boundary, not ")
            << t;
